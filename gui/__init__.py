@@ -1,0 +1,15 @@
+"""Pumpkin Patch: run a local game server with sandboxed Pumpkin WebAssembly plugins.
+
+Layers (each imports only those below it; see ARCHITECTURE in the README):
+
+- ``gui.ui`` and ``gui.app``: the Qt window (the only code that imports PySide6).
+- ``gui.cli``: the command line (headless server, plugin, market, bench commands).
+- ``gui.server``: the local server instance (players, chat, commands, ticks).
+- ``gui.plugins``: plugin manager, lifecycle, event bus, fault policy.
+- ``gui.permissions``, ``gui.market``: grants and signed repositories.
+- ``gui.runtime``: the wasmtime host and its single runtime thread.
+- ``gui.hostapi``: host functions for Pumpkin's WIT interfaces.
+- ``gui.paths``: where files live.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,102 @@
+"""Where Pumpkin Patch keeps its files.
+
+One object, :class:`AppPaths`, answers every "where does X live" question.
+By default the folders come from platformdirs (per-user config, data and
+cache dirs); ``--basedir DIR`` puts all of them under DIR and
+``--temp-basedir`` under a throw-away directory, so tests and experiments
+never touch the real profile.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "pumpkin-patch"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The folders of one profile."""
+
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    temporary: bool = False
+
+    @classmethod
+    def user_default(cls) -> AppPaths:
+        return cls(
+            config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
+            data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
+            cache_dir=Path(platformdirs.user_cache_dir(APP_NAME)),
+        )
+
+    @classmethod
+    def under(cls, basedir: Path | str, *, temporary: bool = False) -> AppPaths:
+        base = Path(basedir).resolve()
+        return cls(base / "config", base / "data", base / "cache", temporary=temporary)
+
+    @classmethod
+    def temporary_profile(cls) -> AppPaths:
+        return cls.under(tempfile.mkdtemp(prefix="pumpkin-patch-"), temporary=True)
+
+    # The server instance (server.properties, ops.json, logs) lives here.
+    @property
+    def server_dir(self) -> Path:
+        return self.data_dir / "server"
+
+    @property
+    def plugins_dir(self) -> Path:
+        return self.data_dir / "plugins"
+
+    @property
+    def plugin_data_root(self) -> Path:
+        """Parent of each plugin's private data dir (``<root>/<plugin name>``)."""
+        return self.data_dir / "plugin-data"
+
+    @property
+    def plugin_logs_dir(self) -> Path:
+        return self.data_dir / "plugin-logs"
+
+    @property
+    def compile_cache_dir(self) -> Path:
+        return self.cache_dir / "compiled"
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    def ensure(self) -> AppPaths:
+        for folder in (self.config_dir, self.data_dir, self.cache_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def cleanup(self) -> None:
+        """Remove a temporary profile; a real profile is never deleted."""
+        if self.temporary:
+            shutil.rmtree(self.config_dir.parent, ignore_errors=True)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees the old file or the new one, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
