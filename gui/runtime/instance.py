@@ -1,0 +1,214 @@
+"""One instantiation of a plugin: its Store, WASI sandbox, limits and exports.
+
+Lives on the runtime thread only (see :mod:`gui.runtime.thread`). After a
+trap the component instance cannot be entered again, so the instance is
+marked dead; the plugin manager makes a fresh one in a new Store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+from wasmtime import component
+
+from gui.runtime.engine import deadline_ticks
+from gui.runtime.traps import PluginFault, TrapKind, classify
+from gui.runtime.values import Converter, ValueBridge
+from gui.runtime.world import METADATA_FUNCTION, PACKAGE
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-plugin resource limits (configurable per plugin)."""
+
+    memory_bytes: int = 256 * MIB
+    load_deadline: float = 5.0  # init-plugin, get-metadata, on-load, on-unload
+    call_deadline: float = 0.2  # events, commands, tasks
+
+
+@dataclass(frozen=True)
+class Preopen:
+    host_path: Path
+    guest_path: str
+    writable: bool
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What the plugin may see of the host. Empty by default: no files, no env."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    preopens: tuple[Preopen, ...] = ()
+
+
+class GuestCallFailed(Exception):
+    """A guest call trapped or ran past its deadline; carries the classified fault."""
+
+    def __init__(self, plugin: str, export: str, fault: PluginFault) -> None:
+        super().__init__(f"plugin {plugin!r} failed in {export}: {fault.summary()}")
+        self.plugin = plugin
+        self.export = export
+        self.fault = fault
+
+
+class InstanceDead(Exception):
+    """The instance trapped earlier and can no longer be entered."""
+
+
+@dataclass
+class _Export:
+    index: component.ExportIndex
+    params: list[Converter | None]
+    result: Converter | None
+    func: component.Func | None = None
+
+
+OutputSink = Callable[[str], None]
+
+
+class PluginInstance:
+    """A live instance of one plugin component in its own Store."""
+
+    def __init__(
+        self,
+        name: str,
+        engine: wasmtime.Engine,
+        comp: component.Component,
+        linker: component.Linker,
+        bridge: ValueBridge,
+        *,
+        limits: Limits,
+        sandbox: Sandbox,
+        stdout: OutputSink,
+        stderr: OutputSink,
+    ) -> None:
+        self.name = name
+        self.limits = limits
+        self.dead = False
+        self.recent_stderr: list[str] = []
+        self._bridge = bridge
+        self._stdout = _LineBuffer(stdout)
+        self._stderr = _LineBuffer(self._remember_stderr(stderr))
+        self.store = wasmtime.Store(engine)
+        self.store.set_limits(memory_size=limits.memory_bytes)
+        self.store.set_wasi(self._wasi_config(sandbox))
+        self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
+        self._instance = linker.instantiate(self.store, comp)
+        self._exports = self._index_exports(engine, comp)
+
+    def _remember_stderr(self, sink: OutputSink) -> OutputSink:
+        def remember(line: str) -> None:
+            self.recent_stderr.append(line)
+            del self.recent_stderr[:-40]
+            sink(line)
+
+        return remember
+
+    def _wasi_config(self, sandbox: Sandbox) -> wasmtime.WasiConfig:
+        wasi = wasmtime.WasiConfig()
+        wasi.env = list(sandbox.env.items())
+        for pre in sandbox.preopens:
+            wasi.preopen_dir(str(pre.host_path), pre.guest_path, pre.writable)
+        wasi.stdout_custom = self._stdout.feed
+        wasi.stderr_custom = self._stderr.feed
+        return wasi
+
+    def _index_exports(
+        self, engine: wasmtime.Engine, comp: component.Component
+    ) -> dict[str, _Export]:
+        exports: dict[str, _Export] = {}
+        for name, ext in comp.type.exports(engine).items():
+            ty = ext.ty
+            if isinstance(ty, component.FuncType):
+                index = comp.get_export_index(name)
+                if index is not None:
+                    exports[name] = self._export(index, ty)
+            elif isinstance(ty, component.ComponentInstanceType) and name.startswith(
+                f"{PACKAGE}/metadata@"
+            ):
+                outer = comp.get_export_index(name)
+                inner_ty = ty.exports(engine).get(METADATA_FUNCTION)
+                inner = comp.get_export_index(METADATA_FUNCTION, outer) if outer else None
+                if inner is not None and isinstance(inner_ty.ty, component.FuncType):
+                    exports[METADATA_FUNCTION] = self._export(inner, inner_ty.ty)
+        return exports
+
+    def _export(self, index: component.ExportIndex, ty: component.FuncType) -> _Export:
+        return _Export(
+            index=index,
+            params=[self._bridge.lower(pty) for _, pty in ty.params],
+            result=self._bridge.lift(ty.result),
+        )
+
+    def has_export(self, export: str) -> bool:
+        return export in self._exports
+
+    def call(self, export: str, *args: Any, deadline: float | None = None) -> Any:
+        """Call an export with host values; returns the host value of the result.
+
+        Raises:
+            GuestCallFailed: the guest trapped or ran out of time (instance now dead).
+            InstanceDead: the instance trapped before.
+        """
+        if self.dead:
+            raise InstanceDead(f"plugin {self.name!r} instance is dead")
+        entry = self._exports[export]
+        if entry.func is None:
+            entry.func = self._instance.get_func(self.store, entry.index)
+        store = self.store
+        lowered = [conv(store, a) if conv else a for conv, a in zip(entry.params, args, strict=True)]
+        store.set_epoch_deadline(deadline_ticks(deadline or self.limits.call_deadline))
+        try:
+            raw = entry.func(store, *lowered)
+        except Exception as exc:
+            self.dead = True
+            self._stderr.flush()
+            fault = classify(exc, recent_output="\n".join(self.recent_stderr))
+            raise GuestCallFailed(self.name, export, fault) from exc
+        finally:
+            self._stdout.flush()
+        return entry.result(store, raw) if entry.result else raw
+
+    def close(self) -> None:
+        self.dead = True
+        self._stdout.flush()
+        self._stderr.flush()
+
+
+class _LineBuffer:
+    """Turns WASI output chunks into lines for the plugin's log."""
+
+    def __init__(self, sink: OutputSink) -> None:
+        self._sink = sink
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self._pending += chunk
+        *lines, self._pending = self._pending.split(b"\n")
+        for line in lines:
+            self._emit(line)
+
+    def flush(self) -> None:
+        if self._pending:
+            line, self._pending = self._pending, b""
+            self._emit(line)
+
+    def _emit(self, line: bytes) -> None:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if text.strip():
+            try:
+                self._sink(text)
+            except Exception:  # a broken log sink must never trap the guest
+                log.exception("plugin output sink failed")
+
+
+DEAD_KINDS = frozenset(TrapKind) - {TrapKind.GUEST_ERROR}
