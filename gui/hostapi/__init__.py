@@ -1,1 +1,75 @@
-"""(filled in as the package grows)"""
+"""The host side of Pumpkin's WIT world: one module per interface, bound per plugin.
+
+:class:`HostApi` is what the linker asks for implementations
+(:class:`gui.runtime.linking.HostBindings`). ``INTERFACES`` lists every
+host interface class; :func:`implemented_functions` reads what they cover
+without running anything (``plugin api-coverage``, ``plugin inspect``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gui.hostapi.base import HostInterface
+from gui.hostapi.command import CommandApi
+from gui.hostapi.context import ContextApi
+from gui.hostapi.logging import LoggingApi
+from gui.hostapi.player import PlayerApi
+from gui.hostapi.scope import EventRegistration, PluginCalls, PluginScope
+from gui.hostapi.scheduler import SchedulerApi
+from gui.hostapi.server import ServerApi
+from gui.hostapi.text import TextApi
+from gui.runtime.resources import HandleTable
+from gui.runtime.world import InterfaceName
+
+INTERFACES: tuple[type[HostInterface], ...] = (
+    LoggingApi,
+    ContextApi,
+    ServerApi,
+    PlayerApi,
+    TextApi,
+    CommandApi,
+    SchedulerApi,
+)
+
+_BY_NAME = {cls.interface: cls for cls in INTERFACES}
+
+
+def implemented_functions() -> dict[str, set[str]]:
+    """Short interface name -> WIT function names this host implements."""
+    return {cls.interface: set(cls.wit_functions()) for cls in INTERFACES}
+
+
+class HostApi:
+    """Host implementations for one plugin, created when the plugin is linked."""
+
+    def __init__(self, scope: PluginScope, table: HandleTable) -> None:
+        self.scope = scope
+        self.table = table
+        self._instances: dict[str, HostInterface] = {}
+
+    def lookup(self, interface: str, function: str) -> Callable[..., Any] | None:
+        parsed = InterfaceName.parse(interface)
+        if parsed is None or not parsed.is_pumpkin:
+            return None
+        cls = _BY_NAME.get(parsed.name)
+        if cls is None:
+            return None
+        attr = cls.wit_functions().get(function)
+        if attr is None:
+            return None
+        api = self._instances.get(parsed.name)
+        if api is None:
+            api = self._instances[parsed.name] = cls(self.scope)
+        return getattr(api, attr)
+
+
+__all__ = [
+    "INTERFACES",
+    "EventRegistration",
+    "HostApi",
+    "PluginCalls",
+    "PluginScope",
+    "implemented_functions",
+]

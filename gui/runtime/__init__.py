@@ -1,1 +1,44 @@
-"""(filled in as the package grows)"""
+"""The wasmtime host: engine, compile cache, the runtime thread and plugin instances.
+
+Public surface:
+    PluginRuntime, LinkedPlugin, GuestCall   (host.py)
+    PluginInstance, Limits, Sandbox, Preopen, GuestCallFailed, InstanceDead  (instance.py)
+    TrapKind, PluginFault, HostFunctionError, UnimplementedImport  (traps.py)
+    NotAPumpkinPlugin, UnsupportedWorldVersion, WorldInfo  (world.py)
+"""
+
+from gui.runtime.host import GuestCall, LinkedPlugin, PluginRuntime
+from gui.runtime.instance import (
+    GuestCallFailed,
+    InstanceDead,
+    Limits,
+    PluginInstance,
+    Preopen,
+    Sandbox,
+)
+from gui.runtime.traps import (
+    HostFunctionError,
+    PluginFault,
+    TrapKind,
+    UnimplementedImport,
+)
+from gui.runtime.world import NotAPumpkinPlugin, UnsupportedWorldVersion, WorldInfo
+
+__all__ = [
+    "GuestCall",
+    "GuestCallFailed",
+    "HostFunctionError",
+    "InstanceDead",
+    "Limits",
+    "LinkedPlugin",
+    "NotAPumpkinPlugin",
+    "PluginFault",
+    "PluginInstance",
+    "PluginRuntime",
+    "Preopen",
+    "Sandbox",
+    "TrapKind",
+    "UnimplementedImport",
+    "UnsupportedWorldVersion",
+    "WorldInfo",
+]

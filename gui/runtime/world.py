@@ -51,15 +51,6 @@ class InterfaceName:
     def is_pumpkin(self) -> bool:
         return f"{self.namespace}:{self.package}" == PACKAGE
 
-    @property
-    def major(self) -> int | None:
-        if not self.version:
-            return None
-        try:
-            return int(self.version.split(".")[0])
-        except ValueError:
-            return None
-
 
 def interface_id(name: str) -> str:
     """Full import name of one of Pumpkin's interfaces, e.g. ``logging``."""

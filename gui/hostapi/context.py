@@ -1,0 +1,76 @@
+"""Host side of ``pumpkin:plugin/context``: what a plugin registers while loading.
+
+Every registration is recorded in the plugin's :class:`PluginScope`, so the
+plugin manager can remove all of it when the plugin unloads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasmtime.component import Record, Variant
+
+from gui.hostapi.base import HostInterface, wit
+from gui.hostapi.command import CommandBuilder
+from gui.hostapi.scope import EventRegistration
+from gui.hostapi.values import level_number
+from gui.server.permission_nodes import PermissionNode
+
+# The guest path of the plugin's own data dir, preopened by WASI when the
+# plugin holds fs.read.data / fs.write.data (as Pumpkin does).
+GUEST_DATA_DIR = "data"
+
+
+class ContextApi(HostInterface):
+    interface = "context"
+
+    @wit("[method]context.register-event")
+    def register_event(
+        self, this: Any, handler_id: int, event_type: str, priority: str, blocking: bool
+    ) -> None:
+        registration = EventRegistration(
+            self.scope.plugin, handler_id, event_type, priority, blocking
+        )
+        self.scope.events.append(registration)
+        self.scope.calls.on_event_registered(registration)
+
+    @wit("[method]context.register-command")
+    def register_command(self, this: Any, command: CommandBuilder, permission: str) -> None:
+        scope = self.scope
+        built = command.build(scope, permission)
+        scope.commands.append(built.names[0])
+        scope.post(scope.server.dispatcher.register, built)
+
+    @wit("[method]context.register-permission")
+    def register_permission(self, this: Any, permission: Any) -> str | None:
+        node = str(permission.node)
+        if ":" not in node:
+            return f"permission node {node!r} must be namespaced, e.g. '{self.scope.plugin}:{node}'"
+        if node in self.scope.permission_nodes:
+            return f"permission node {node!r} is already registered"
+        self.scope.permission_nodes.append(node)
+        default = permission.default
+        tag = default.tag if isinstance(default, Variant) else str(default)
+        level = level_number(default.payload) if tag == "op" and default.payload else 2
+        entry = PermissionNode(node=node, owner=self.scope.plugin, default=tag,
+                               op_level=level, description=str(permission.description))
+        self.scope.post(self.scope.server.permissions.register, entry)
+        return None
+
+    @wit("[method]context.get-data-folder")
+    def get_data_folder(self, this: Any) -> str:
+        return GUEST_DATA_DIR
+
+    @wit("[method]context.get-server")
+    def get_server(self, this: Any) -> Any:
+        return self.scope.server
+
+    @wit("[method]context.get-marketplace-metadata")
+    def get_marketplace_metadata(self, this: Any) -> Record | None:
+        meta = self.scope.marketplace_metadata
+        if not meta:
+            return None
+        record = Record()
+        for key, value in meta.items():
+            setattr(record, key.replace("_", "-"), value)
+        return record

@@ -1,0 +1,81 @@
+"""Host side of ``pumpkin:plugin/player``: players as plugins see them.
+
+``player`` handles are host :class:`~gui.server.players.Player` objects;
+``java-player`` handles wrap the same player (every connection here is a
+Java-edition-like one). Changes go to the server loop through the scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from gui.hostapi.base import HostInterface, wit
+from gui.hostapi.values import level_name, level_number, uuid_record
+from gui.server.players import Player
+from gui.server.text import TextComponent
+
+
+@dataclass(frozen=True)
+class JavaPlayer:
+    """The ``java-player`` view of a player."""
+
+    player: Player
+
+
+class PlayerApi(HostInterface):
+    interface = "player"
+
+    @wit("[method]player.get-id")
+    def get_id(self, this: Player) -> Any:
+        return uuid_record(this.uuid)
+
+    @wit("[method]player.get-name")
+    def get_name(self, this: Player) -> str:
+        return this.name
+
+    @wit("[method]player.get-display-name")
+    def get_display_name(self, this: Player) -> TextComponent:
+        return TextComponent.of(this.name)
+
+    @wit("[method]player.get-locale")
+    def get_locale(self, this: Player) -> str:
+        return "en_us"
+
+    @wit("[method]player.get-ping")
+    def get_ping(self, this: Player) -> int:
+        return 0
+
+    @wit("[method]player.get-permission-level")
+    def get_permission_level(self, this: Player) -> str:
+        return level_name(this.permission_level)
+
+    @wit("[method]player.set-permission-level")
+    def set_permission_level(self, this: Player, level: str) -> None:
+        self.scope.post(_set_level, self.scope.server, this, level_number(level))
+
+    @wit("[method]player.has-permission")
+    def has_permission(self, this: Player, node: str) -> bool:
+        return self.scope.server.permissions.check(node, this.permission_level)
+
+    @wit("[method]player.send-system-message")
+    def send_system_message(self, this: Player, text: TextComponent, overlay: bool) -> None:
+        self.scope.post(this.send_message, text, "system")
+
+    @wit("[method]player.as-java")
+    def as_java(self, this: Player) -> JavaPlayer:
+        return JavaPlayer(this)
+
+    @wit("[method]java-player.kick")
+    def kick(self, this: JavaPlayer, options: Any) -> None:
+        reason = options.reason if isinstance(options.reason, TextComponent) else None
+        self.scope.post(self.scope.server.kick, this.player,
+                        reason or TextComponent.of("Kicked by a plugin"))
+
+
+def _set_level(server: Any, player: Player, level: int) -> None:
+    """Server loop: make ``player`` an op of ``level`` (0 removes op)."""
+    if level <= 0:
+        server.ops.remove(player.uuid)
+    else:
+        server.ops.add(player.uuid, player.name, level)

@@ -1,0 +1,30 @@
+"""Small WIT value shapes shared by several host interfaces (uuid, permission levels)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from wasmtime.component import Record
+
+PERMISSION_LEVELS = ("zero", "one", "two", "three", "four")
+
+
+def uuid_record(value: uuid.UUID) -> Record:
+    """``uuid.uuid`` record: the 128 bits as two u64 halves."""
+    record = Record()
+    record.high = value.int >> 64
+    record.low = value.int & ((1 << 64) - 1)
+    return record
+
+
+def uuid_from_record(record: Any) -> uuid.UUID:
+    return uuid.UUID(int=(record.high << 64) | record.low)
+
+
+def level_name(level: int) -> str:
+    return PERMISSION_LEVELS[max(0, min(4, level))]
+
+
+def level_number(name: str) -> int:
+    return PERMISSION_LEVELS.index(name)

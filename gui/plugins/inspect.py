@@ -1,0 +1,100 @@
+"""Reading a .wasm without running it: what ``plugin inspect`` and installers show.
+
+Compiles (cached), checks the world, links against this host to find the
+imports it does not implement, then instantiates in a sandbox with no
+capabilities and a short deadline to call ``init-plugin`` and
+``metadata.get-metadata`` only. ``on-load`` never runs here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gui.hostapi import HostApi
+from gui.hostapi.scope import PluginScope
+from gui.plugins.registry import PluginMetadata
+from gui.runtime import GuestCallFailed, Limits, NotAPumpkinPlugin, PluginRuntime, Sandbox
+from gui.runtime.world import PACKAGE
+
+INSPECT_DEADLINE = 2.0
+
+
+class InspectError(Exception):
+    """The file is not a plugin this host can run; the message says why."""
+
+
+@dataclass
+class Inspection:
+    path: Path
+    sha256: str
+    size: int
+    metadata: PluginMetadata
+    world_version: str
+    unimplemented: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.metadata.as_dict(),
+            "file": str(self.path),
+            "sha256": self.sha256,
+            "size": self.size,
+            "world": f"{PACKAGE}@{self.world_version}",
+            "unimplemented_imports": self.unimplemented,
+        }
+
+
+async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
+    """Inspect ``path``; raises :class:`InspectError` naming the file and the problem."""
+    try:
+        wasm = path.read_bytes()
+    except OSError as exc:
+        raise InspectError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not wasm.startswith(b"\0asm"):
+        raise InspectError(f"{path.name}: not a WebAssembly file (no \\0asm header)")
+    if len(wasm) >= 8 and wasm[4:8] == b"\x01\x00\x00\x00":
+        raise InspectError(
+            f"{path.name}: a core WebAssembly module, not a component; Pumpkin plugins are "
+            "components (build with pumpkin-plugin-build, cargo component or wasm-tools "
+            "component new)"
+        )
+    try:
+        compiled = await runtime.compile(wasm)
+    except Exception as exc:
+        raise InspectError(f"{path.name}: not a valid WebAssembly component: "
+                           f"{str(exc).strip().splitlines()[0]}") from exc
+    output: list[str] = []
+    scope = PluginScope(
+        plugin=path.stem, server=None, loop=None, data_dir=Path("/nonexistent"),  # type: ignore[arg-type]
+        calls=None,  # type: ignore[arg-type]
+        log=lambda level, message: output.append(f"{level}: {message}"),
+    )
+    try:
+        linked = await runtime.link(path.stem, compiled, lambda table: HostApi(scope, table))
+    except NotAPumpkinPlugin as exc:
+        raise InspectError(f"{path.name}: not a Pumpkin plugin: {exc}") from exc
+    limits = Limits(load_deadline=INSPECT_DEADLINE)
+    try:
+        instance = await runtime.instantiate(linked, limits=limits, sandbox=Sandbox(),
+                                             stdout=output.append, stderr=output.append)
+        await runtime.call(instance, "init-plugin", deadline=INSPECT_DEADLINE)
+        raw = await runtime.call(instance, "get-metadata", deadline=INSPECT_DEADLINE)
+        await runtime.run(instance.close)
+    except GuestCallFailed as failed:
+        raise InspectError(f"{path.name}: reading its metadata failed "
+                           f"({failed.fault.kind}: {failed.fault.message})") from failed
+    except Exception as exc:
+        raise InspectError(f"{path.name}: could not instantiate: "
+                           f"{str(exc).strip().splitlines()[0]}") from exc
+    return Inspection(
+        path=path,
+        sha256=hashlib.sha256(wasm).hexdigest(),
+        size=len(wasm),
+        metadata=PluginMetadata.from_wit(raw),
+        world_version=linked.world.version,
+        unimplemented=[name for name in linked.report.stubbed if name.startswith(PACKAGE)],
+        output=output,
+    )

@@ -1,0 +1,43 @@
+"""Each plugin's own log: recent lines in memory, all lines in a file."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PluginLogLine:
+    time: float
+    level: str
+    message: str
+
+
+class PluginLog:
+    """Lines a plugin wrote (logging.log, stdout, stderr) and what the host said about it."""
+
+    def __init__(self, plugin: str, path: Path | None, keep: int = 2000) -> None:
+        self.plugin = plugin
+        self.lines: deque[PluginLogLine] = deque(maxlen=keep)
+        self._path = path
+        self._broken = False
+
+    def write(self, level: str, message: str) -> PluginLogLine:
+        line = PluginLogLine(time.time(), level, message)
+        self.lines.append(line)
+        if self._path is not None and not self._broken:
+            try:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                with self._path.open("a", encoding="utf-8") as handle:
+                    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.time))
+                    handle.write(f"{stamp} [{level.upper()}] {message}\n")
+            except OSError as exc:
+                self._broken = True  # keep serving; say it once
+                log.warning("Cannot write the log of plugin %r to %s: %s", self.plugin,
+                            self._path, exc)
+        return line

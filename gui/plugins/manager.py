@@ -1,0 +1,537 @@
+"""The plugin manager: loading, running, faults and unloading of every plugin.
+
+One :class:`PluginManager` per server. It owns the plugins dir, a
+:class:`~gui.plugins.registry.Plugin` record per plugin, the event bus, and
+the fault policy. It is the server's event sink (events go to plugin
+handlers in one hop per batch) and its plugin host (``plugins`` and
+``plugin reload`` commands). Everything here runs on the server's asyncio
+loop; guest code runs on the runtime thread through
+:class:`~gui.runtime.PluginRuntime`.
+
+Load order (as Pumpkin): compile -> link -> instantiate -> init-plugin ->
+get-metadata -> on-load(context). If on-load returns an error, on-unload is
+called and the plugin is marked failed. A trap anywhere is classified,
+recorded, published to subscribers, and handled by the fault policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gui.hostapi import HostApi
+from gui.hostapi.event import apply_wit, to_wit
+from gui.hostapi.scope import EventRegistration, PluginScope
+from gui.paths import AppPaths
+from gui.plugins.bus import EventBus
+from gui.plugins.faults import FaultPolicy, FaultRecord
+from gui.plugins.lifecycle import IllegalTransition, PluginState
+from gui.plugins.logs import PluginLog
+from gui.plugins.notices import Notice, PluginFaulted, PluginStateChanged
+from gui.plugins.registry import Plugin, PluginMetadata
+from gui.runtime import (
+    GuestCall,
+    GuestCallFailed,
+    InstanceDead,
+    Limits,
+    NotAPumpkinPlugin,
+    PluginInstance,
+    PluginRuntime,
+    Sandbox,
+)
+from gui.server.events import ServerEvent
+from gui.server.text import TextComponent
+
+log = logging.getLogger(__name__)
+
+S = PluginState
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class PluginError(Exception):
+    """A plugin could not be added, loaded or found; the message says which and why."""
+
+
+class PluginManager:
+    """Loads plugins from the plugins dir into the runtime and keeps them running."""
+
+    def __init__(
+        self,
+        server: Any,
+        runtime: PluginRuntime,
+        paths: AppPaths,
+        *,
+        limits: Limits | None = None,
+        policy: FaultPolicy | None = None,
+    ) -> None:
+        self.server = server
+        self.runtime = runtime
+        self.paths = paths
+        self.limits = limits or Limits()
+        self.policy = policy or FaultPolicy()
+        self.bus = EventBus()
+        self.plugins: dict[str, Plugin] = {}
+        self._subscribers: list[Callable[[Notice], None]] = []
+        self._restarts: dict[str, asyncio.TimerHandle] = {}
+        server.events.sink = self
+        server.plugin_host = self
+
+    # -- notices ------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Notice], None]) -> Callable[[], None]:
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def _publish(self, notice: Notice) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(notice)
+            except Exception:
+                log.exception("plugin notice subscriber failed")
+
+    def _on_state(self, plugin: str, old: PluginState, new: PluginState) -> None:
+        self._publish(PluginStateChanged(plugin, old, new))
+
+    # -- discovery and loading ------------------------------------------------------
+    async def load_all(self) -> list[Plugin]:
+        """Load every .wasm in the plugins dir; one broken plugin never stops the rest.
+
+        Compiles run in parallel (the compile pool); loads then run in order.
+        """
+        self.paths.plugins_dir.mkdir(parents=True, exist_ok=True)
+        files = sorted(self.paths.plugins_dir.glob("*.wasm"))
+        compiled = await asyncio.gather(
+            *(self._read_and_compile(path) for path in files), return_exceptions=True
+        )
+        loaded = []
+        for path, result in zip(files, compiled, strict=True):
+            plugin = await self._load_file(path, result)
+            loaded.append(plugin)
+        return loaded
+
+    async def _read_and_compile(self, path: Path) -> Any:
+        self.server.console.info("plugins", f"Compiling {path.name} ...")
+        wasm = await asyncio.to_thread(path.read_bytes)
+        return await self.runtime.compile(wasm)
+
+    async def load(self, path: Path) -> Plugin:
+        """Load one .wasm that is already in the plugins dir."""
+        try:
+            result: Any = await self._read_and_compile(path)
+        except Exception as exc:
+            result = exc
+        return await self._load_file(path, result)
+
+    async def add(self, source: Path) -> Plugin:
+        """Copy a .wasm into the plugins dir (atomically) and load it."""
+        source = Path(source)
+        if not source.is_file():
+            raise PluginError(f"{source}: no such file")
+        target = self.paths.plugins_dir / source.name
+        if not SAFE_NAME.match(source.stem):
+            raise PluginError(f"{source.name}: a plugin file name may only use letters, "
+                              "digits, '.', '_' and '-'")
+        self.paths.plugins_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        await asyncio.to_thread(shutil.copyfile, source, tmp)
+        tmp.replace(target)
+        return await self.load(target)
+
+    async def _load_file(self, path: Path, compiled: Any) -> Plugin:
+        key = path.stem
+        plugin = self._find_by_path(path) or self._new_plugin(key, path)
+        if isinstance(compiled, Exception):
+            return self._refuse(plugin, f"{path.name} is not a valid WebAssembly component: "
+                                        f"{_first_line(compiled)}")
+        plugin.compiled = compiled
+        plugin.sha256 = compiled.sha256
+        try:
+            plugin.linked = await self.runtime.link(plugin.name, compiled, plugin.bindings)
+        except NotAPumpkinPlugin as exc:
+            return self._refuse(plugin, f"{path.name} is not a Pumpkin plugin: {exc}")
+        await self._start(plugin)
+        return plugin
+
+    def _new_plugin(self, key: str, path: Path) -> Plugin:
+        plugin = Plugin(name=key, path=path)
+        plugin.lifecycle.subscribe(self._on_state)
+        plugin.log = PluginLog(key, self.paths.plugin_logs_dir / f"{key}.log")
+        plugin.scope = PluginScope(
+            plugin=key,
+            server=self.server,
+            loop=asyncio.get_running_loop(),
+            data_dir=self.paths.plugin_data_root / key,
+            calls=_Calls(self, plugin),
+            log=lambda level, message: self._plugin_log(plugin, level, message),
+        )
+        plugin.bindings = lambda table: HostApi(plugin.scope, table)
+        self.plugins[key] = plugin
+        return plugin
+
+    def _find_by_path(self, path: Path) -> Plugin | None:
+        return next((p for p in self.plugins.values() if p.path == path), None)
+
+    def _refuse(self, plugin: Plugin, reason: str) -> Plugin:
+        plugin.error = reason
+        self._plugin_log(plugin, "error", reason)
+        if plugin.lifecycle.state is not S.FAILED:
+            plugin.lifecycle.move(S.FAILED)
+        return plugin
+
+    async def _start(self, plugin: Plugin, *, restarting: bool = False) -> None:
+        """instantiate -> init-plugin -> get-metadata -> on-load."""
+        if not restarting:
+            plugin.lifecycle.move(S.LOADING)
+        assert plugin.linked is not None
+        try:
+            instance = await self.runtime.instantiate(
+                plugin.linked, limits=self.limits, sandbox=self.sandbox_for(plugin),
+                stdout=lambda line: self._plugin_log(plugin, "info", line),
+                stderr=lambda line: self._plugin_log(plugin, "warn", line),
+            )
+        except Exception as exc:  # instantiation refused (e.g. memory limit too small)
+            self._refuse(plugin, f"could not instantiate {plugin.path.name}: {_first_line(exc)}")
+            return
+        plugin.instance = instance
+        deadline = self.limits.load_deadline
+        try:
+            await self.runtime.call(instance, "init-plugin", deadline=deadline)
+            raw = await self.runtime.call(instance, "get-metadata", deadline=deadline)
+            self._adopt_metadata(plugin, PluginMetadata.from_wit(raw))
+            error = await self.runtime.call(instance, "on-load", _CONTEXT, deadline=deadline)
+        except GuestCallFailed as failed:
+            await self._fault(plugin, failed)
+            return
+        if error is not None:
+            plugin.error = f"on-load failed: {error}"
+            self._plugin_log(plugin, "error", plugin.error)
+            await self._call_unload(plugin)
+            self._clear_registrations(plugin)
+            plugin.lifecycle.move(S.FAILED)
+            return
+        plugin.error = None
+        plugin.loaded_at = time.time()
+        plugin.lifecycle.move(S.RUNNING)
+        md = plugin.metadata
+        self.server.console.info(
+            "plugins", f"Loaded {md.name} {md.version} ({plugin.compiled_note()})"
+        )
+
+    def sandbox_for(self, plugin: Plugin) -> Sandbox:
+        """What the plugin may see of the host (empty until permissions are granted)."""
+        return Sandbox()
+
+    def _adopt_metadata(self, plugin: Plugin, metadata: PluginMetadata) -> None:
+        plugin.metadata = metadata
+        name = metadata.name
+        if name == plugin.name:
+            return
+        if not SAFE_NAME.match(name):
+            self._plugin_log(plugin, "warn", f"metadata name {name!r} is not usable as a "
+                                             f"plugin id; keeping {plugin.name!r}")
+            return
+        if name in self.plugins and self.plugins[name] is not plugin:
+            self._plugin_log(plugin, "warn", f"another plugin is already called {name!r}; "
+                                             f"keeping {plugin.name!r}")
+            return
+        del self.plugins[plugin.name]
+        plugin.rename(name)
+        self.plugins[name] = plugin
+
+    # -- unloading and admin actions -----------------------------------------------
+    async def unload(self, name: str, *, target: PluginState = S.DISABLED) -> Plugin:
+        plugin = self.get(name)
+        self._cancel_restart(plugin)
+        if plugin.lifecycle.state is S.RUNNING:
+            await self._call_unload(plugin)
+        self._clear_registrations(plugin)
+        await self._discard_instance(plugin)
+        if plugin.lifecycle.state is not target and plugin.lifecycle.can(target):
+            plugin.lifecycle.move(target)
+        return plugin
+
+    async def reload(self, name: str) -> Plugin:
+        """on-unload, then a fresh instance with load order from the start."""
+        plugin = self.get(name)
+        await self.unload(name)
+        if plugin.linked is None:
+            return await self.load(plugin.path)
+        await self._start(plugin)
+        return plugin
+
+    async def enable(self, name: str) -> Plugin:
+        """Start a disabled, failed or quarantined plugin again (clears its trap count)."""
+        plugin = self.get(name)
+        if plugin.lifecycle.state is S.RUNNING:
+            return plugin
+        plugin.trap_times.clear()
+        if plugin.linked is None:
+            return await self.load(plugin.path)
+        await self._start(plugin)
+        return plugin
+
+    async def disable(self, name: str) -> Plugin:
+        return await self.unload(name, target=S.DISABLED)
+
+    async def remove(self, name: str, *, keep_data: bool = True) -> None:
+        plugin = await self.unload(name)
+        plugin.lifecycle.move(S.REMOVED)
+        del self.plugins[plugin.name]
+        await asyncio.to_thread(plugin.path.unlink, True)
+        if not keep_data:
+            await asyncio.to_thread(shutil.rmtree, plugin.scope.data_dir, True)
+        self.server.console.info("plugins", f"Removed {plugin.name}")
+
+    async def shutdown(self) -> None:
+        """Unload every plugin (on-unload for the running ones)."""
+        for name in list(self.plugins):
+            try:
+                await self.unload(name)
+            except Exception:
+                log.exception("unloading plugin %s failed", name)
+
+    def get(self, name: str) -> Plugin:
+        plugin = self.plugins.get(name)
+        if plugin is None:
+            lowered = {k.lower(): p for k, p in self.plugins.items()}
+            plugin = lowered.get(name.lower())
+        if plugin is None:
+            known = ", ".join(sorted(self.plugins)) or "none"
+            raise PluginError(f"no plugin called {name!r} (installed: {known})")
+        return plugin
+
+    async def _call_unload(self, plugin: Plugin) -> None:
+        if plugin.instance is None or plugin.instance.dead:
+            return
+        try:
+            error = await self.runtime.call(plugin.instance, "on-unload", _CONTEXT,
+                                            deadline=self.limits.load_deadline)
+            if error is not None:
+                self._plugin_log(plugin, "warn", f"on-unload returned an error: {error}")
+        except GuestCallFailed as failed:
+            self._plugin_log(plugin, "error", f"on-unload trapped: {failed.fault.summary()}")
+
+    def _clear_registrations(self, plugin: Plugin) -> None:
+        self.bus.remove_plugin(plugin.name)
+        self.server.dispatcher.unregister_owner(plugin.name)
+        self.server.scheduler.cancel_owner(plugin.name)
+        plugin.scope.events.clear()
+        plugin.scope.commands.clear()
+        plugin.scope.tasks.clear()
+        plugin.scope.permission_nodes.clear()
+
+    async def _discard_instance(self, plugin: Plugin) -> None:
+        instance, plugin.instance = plugin.instance, None
+        if instance is not None:
+            await self.runtime.run(instance.close)
+
+    # -- faults ----------------------------------------------------------------------
+    async def _fault(self, plugin: Plugin, failed: GuestCallFailed) -> None:
+        """A call trapped: record, publish, clean up, then restart or quarantine."""
+        record = FaultRecord(plugin.name, failed.export, failed.fault)
+        plugin.faults.append(record)
+        plugin.trap_times.append(time.monotonic())
+        plugin.metrics.traps += 1
+        self._plugin_log(plugin, "error", record.describe())
+        for frame in failed.fault.frames[:8]:
+            self._plugin_log(plugin, "debug", f"  at {frame}")
+        self._clear_registrations(plugin)
+        await self._discard_instance(plugin)
+        if plugin.lifecycle.state is not S.TRAPPED:
+            plugin.lifecycle.move(S.TRAPPED)
+        decision = self.policy.decide(plugin.trap_times, time.monotonic())
+        self._publish(PluginFaulted(record, decision.quarantine, decision.restart_after))
+        if decision.quarantine:
+            plugin.lifecycle.move(S.QUARANTINED)
+            self.server.console.error(
+                "plugins", f"{plugin.name} quarantined after {decision.traps_in_window} traps "
+                           f"within {self.policy.window / 60:.0f} minutes; "
+                           f"run 'plugin enable {plugin.name}' once it is fixed")
+            return
+        self.server.console.warn(
+            "plugins", f"{plugin.name} will restart in {decision.restart_after:.0f} s")
+        loop = asyncio.get_running_loop()
+        self._restarts[plugin.name] = loop.call_later(
+            decision.restart_after, lambda: loop.create_task(self._restart(plugin)))
+
+    async def _restart(self, plugin: Plugin) -> None:
+        self._restarts.pop(plugin.name, None)
+        if plugin.lifecycle.state is not S.TRAPPED:
+            return  # disabled or removed meanwhile
+        plugin.lifecycle.move(S.RESTARTING)
+        await self._start(plugin, restarting=True)
+
+    def _cancel_restart(self, plugin: Plugin) -> None:
+        handle = self._restarts.pop(plugin.name, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _plugin_log(self, plugin: Plugin, level: str, message: str) -> None:
+        plugin.log.write(level, message)
+        write = getattr(self.server.console, level if level != "debug" else "debug")
+        write(plugin.name, message)
+
+    # -- calls from the server ---------------------------------------------------------
+    async def dispatch(self, events: list[ServerEvent]) -> list[ServerEvent]:
+        """EventSink: run every handler of every event in one hop to the runtime thread."""
+        work = []
+        for event in events:
+            handlers = [
+                (reg, self.plugins.get(reg.plugin)) for reg in self.bus.handlers(event.event_type)
+            ]
+            handlers = [(reg, p) for reg, p in handlers if p is not None and p.is_live()]
+            if handlers:
+                work.append((event, handlers))
+        if not work:
+            return events
+        deadline = self.limits.call_deadline
+        failures = await self.runtime.run(_run_handlers, work, self.server, deadline)
+        for plugin, failed in failures:
+            await self._fault(plugin, failed)
+        return events
+
+    async def run_command(self, plugin: Plugin, handler_id: int, sender: Any, args: Any) -> int:
+        instance = plugin.instance
+        if instance is None or not plugin.is_live():
+            sender.send_message(TextComponent.of(f"{plugin.name} is not running "
+                                                 f"({plugin.lifecycle.state})", "red"))
+            return 0
+        started = time.perf_counter()
+        try:
+            result = await self.runtime.call(instance, "handle-command", handler_id, sender,
+                                             self.server, args)
+        except GuestCallFailed as failed:
+            sender.send_message(TextComponent.of(
+                f"{plugin.name} failed running this command ({failed.fault.kind}): "
+                f"{failed.fault.message}", "red"))
+            await self._fault(plugin, failed)
+            return 0
+        except InstanceDead:
+            return 0
+        finally:
+            plugin.metrics.record(time.perf_counter() - started)
+        return _command_result(plugin, result, sender)
+
+    async def run_task(self, plugin: Plugin, handler_id: int) -> None:
+        instance = plugin.instance
+        if instance is None or not plugin.is_live():
+            return
+        started = time.perf_counter()
+        try:
+            await self.runtime.call(instance, "handle-task", handler_id, self.server)
+        except GuestCallFailed as failed:
+            await self._fault(plugin, failed)
+        except InstanceDead:
+            pass
+        finally:
+            plugin.metrics.record(time.perf_counter() - started)
+
+    # -- PluginHost (server commands) --------------------------------------------------
+    def plugin_summaries(self) -> list[tuple[str, str, str]]:
+        return [
+            (p.name, p.metadata.version if p.metadata else "?", str(p.lifecycle.state))
+            for p in sorted(self.plugins.values(), key=lambda p: p.name.lower())
+        ]
+
+    async def reload_plugin(self, name: str) -> str:
+        try:
+            plugin = await self.reload(name)
+        except (PluginError, IllegalTransition) as exc:
+            return str(exc)
+        return f"{plugin.name} is {plugin.lifecycle.state}"
+
+
+class _Calls:
+    """The manager as one plugin's host functions see it (PluginCalls)."""
+
+    def __init__(self, manager: PluginManager, plugin: Plugin) -> None:
+        self._manager = manager
+        self._plugin = plugin
+
+    def on_event_registered(self, registration: EventRegistration) -> None:
+        # Runs on the runtime thread during on-load; the bus belongs to the loop.
+        # call_soon_threadsafe keeps order, so the registration is in place
+        # before the loop sees on-load finish.
+        self._plugin.scope.post(self._manager.bus.add, registration)
+
+    async def run_command(self, handler_id: int, sender: Any, args: Any) -> int:
+        return await self._manager.run_command(self._plugin, handler_id, sender, args)
+
+    async def run_task(self, handler_id: int) -> None:
+        await self._manager.run_task(self._plugin, handler_id)
+
+
+class _ContextToken:
+    """The single ``context`` resource each plugin receives in on-load/on-unload."""
+
+
+_CONTEXT = _ContextToken()
+
+
+def _run_handlers(
+    work: list[tuple[ServerEvent, list[tuple[EventRegistration, Plugin]]]],
+    server: Any,
+    deadline: float,
+) -> list[tuple[Plugin, GuestCallFailed]]:
+    """Runtime thread: run the handler chain of each event; collect faults."""
+    failures: list[tuple[Plugin, GuestCallFailed]] = []
+    dead: set[str] = set()
+    for event, handlers in work:
+        for registration, plugin in handlers:
+            instance: PluginInstance | None = plugin.instance
+            if instance is None or instance.dead or plugin.name in dead:
+                continue
+            started = time.perf_counter()
+            try:
+                returned = instance.call("handle-event", registration.handler_id, server,
+                                         to_wit(event), deadline=deadline)
+            except GuestCallFailed as failed:
+                failures.append((plugin, failed))
+                dead.add(plugin.name)
+                continue  # the event goes on as if this handler had not run
+            finally:
+                plugin.metrics.record(time.perf_counter() - started)
+            if registration.blocking:
+                try:
+                    apply_wit(event, returned)
+                except ValueError as exc:
+                    plugin.log.write("warn", f"ignored the event it returned: {exc}")
+    return failures
+
+
+def _command_result(plugin: Plugin, result: Any, sender: Any) -> int:
+    """handle-command returns result<s32, command-error>; show errors to the sender."""
+    if isinstance(result, int):
+        return result
+    tag = getattr(result, "tag", "command-failed")
+    payload = getattr(result, "payload", None)
+    if tag == "command-failed" and isinstance(payload, TextComponent):
+        sender.send_message(payload.copy() if payload.color else TextComponent.of(
+            payload.plain(), "red"))
+    elif tag == "invalid-consumption":
+        sender.send_message(TextComponent.of(f"Invalid arguments: {payload or ''}".strip(),
+                                             "red"))
+    elif tag == "permission-denied":
+        sender.send_message(TextComponent.of("You do not have permission to do that.", "red"))
+    else:
+        sender.send_message(TextComponent.of(f"{plugin.name}: command refused ({tag})", "red"))
+    return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,141 @@
+"""``PluginRuntime``: the thread-safe face of the wasmtime host.
+
+Owns the Engine, the epoch ticker, the compile cache (compiles run on a
+small pool, several at once, since a 32 MB component takes seconds), and
+the runtime thread on which every link, instantiation and guest call
+happens. All methods are ``async`` and safe to call from the server's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from gui.runtime.engine import ComponentCache, CompiledComponent, EpochTicker, create_engine
+from gui.runtime.instance import Limits, PluginInstance, Sandbox
+from gui.runtime.linking import HostBindings, LinkReport, link
+from gui.runtime.resources import HandleTable
+from gui.runtime.thread import RuntimeThread
+from gui.runtime.values import ValueBridge
+from gui.runtime.world import WorldInfo, check_world
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LinkedPlugin:
+    """A compiled plugin linked to its host functions; instantiated again after each trap."""
+
+    name: str
+    compiled: CompiledComponent
+    world: WorldInfo
+    linker: wasmtime.component.Linker
+    bridge: ValueBridge
+    table: HandleTable
+    report: LinkReport
+
+
+@dataclass(frozen=True)
+class GuestCall:
+    """One call in a batch (see :meth:`PluginRuntime.call_batch`)."""
+
+    instance: PluginInstance
+    export: str
+    args: tuple[Any, ...]
+    deadline: float | None = None
+
+
+class PluginRuntime:
+    """Engine, compile cache, epoch ticker and the runtime thread."""
+
+    def __init__(self, cache_dir: Path, *, compile_workers: int = 2) -> None:
+        self.engine = create_engine()
+        self.cache = ComponentCache(self.engine, cache_dir)
+        self.thread = RuntimeThread()
+        self._ticker = EpochTicker(self.engine)
+        self._compile_pool = concurrent.futures.ThreadPoolExecutor(
+            compile_workers, thread_name_prefix="plugin-compile"
+        )
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._ticker.start()
+            self.thread.start()
+
+    async def compile(self, wasm: bytes) -> CompiledComponent:
+        """Compile (or load from cache) off every thread that serves people."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm)
+
+    def compile_blocking(self, wasm: bytes) -> CompiledComponent:
+        return self._compile_pool.submit(self.cache.load, wasm).result()
+
+    async def link(self, name: str, compiled: CompiledComponent,
+                   bindings: Callable[[HandleTable], HostBindings]) -> LinkedPlugin:
+        """Check the world and link; raises NotAPumpkinPlugin with the reason."""
+        return await self.thread.run(self._link, name, compiled, bindings)
+
+    def _link(self, name: str, compiled: CompiledComponent,
+              bindings: Callable[[HandleTable], HostBindings]) -> LinkedPlugin:
+        world = check_world(compiled.component, self.engine)
+        table = HandleTable(name)
+        linker, bridge, report = link(self.engine, compiled.component, bindings(table), table)
+        return LinkedPlugin(name, compiled, world, linker, bridge, table, report)
+
+    async def instantiate(
+        self,
+        linked: LinkedPlugin,
+        *,
+        limits: Limits,
+        sandbox: Sandbox,
+        stdout: Callable[[str], None],
+        stderr: Callable[[str], None],
+    ) -> PluginInstance:
+        def make() -> PluginInstance:
+            linked.table.clear()  # handles of a dead instance mean nothing now
+            return PluginInstance(
+                linked.name, self.engine, linked.compiled.component, linked.linker,
+                linked.bridge, limits=limits, sandbox=sandbox, stdout=stdout, stderr=stderr,
+            )
+
+        return await self.thread.run(make)
+
+    async def call(self, instance: PluginInstance, export: str, *args: Any,
+                   deadline: float | None = None) -> Any:
+        return await self.thread.run(lambda: instance.call(export, *args, deadline=deadline))
+
+    async def call_batch(self, calls: list[GuestCall]) -> list[Any]:
+        """Run several guest calls in ONE hop to the runtime thread.
+
+        Each entry of the result is the call's value or the exception it raised.
+        """
+
+        def run_all() -> list[Any]:
+            results: list[Any] = []
+            for call in calls:
+                try:
+                    results.append(call.instance.call(call.export, *call.args,
+                                                      deadline=call.deadline))
+                except Exception as exc:
+                    results.append(exc)
+            return results
+
+        return await self.thread.run(run_all)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run arbitrary runtime-thread work (e.g. closing an instance)."""
+        return await self.thread.run(fn, *args)
+
+    def shutdown(self) -> None:
+        self.thread.stop()
+        self._ticker.stop()
+        self._compile_pool.shutdown(wait=True, cancel_futures=True)
