@@ -1,0 +1,409 @@
+"""The local server instance: one object that ties the server together.
+
+Startup (:meth:`ServerInstance.start`): open ``logs/latest.log``, read (or
+write) ``server.properties``, read ``ops.json``/``banned-players.json``/
+``whitelist.json``, start the tick loop, fire ``ServerLoadEvent("startup")``,
+log ``Done``. Shutdown (:meth:`ServerInstance.stop`): kick everyone with
+"Server closed", let their leave events finish, stop the tick loop and the
+scheduler, close the log, set :attr:`ServerInstance.stopped`.
+
+Every player action goes through an event first (login, join, chat,
+command, leave, broadcast), so plugins can change or cancel it; the server
+then acts on the event it gets back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from gui.server.builtins import register_builtins
+from gui.server.commands import CommandDispatcher
+from gui.server.config import PROPERTIES_FILE, ServerConfig
+from gui.server.console import ConsoleLog
+from gui.server.events import (
+    EventPipeline,
+    PlayerChatEvent,
+    PlayerCommandSendEvent,
+    PlayerJoinEvent,
+    PlayerLeaveEvent,
+    PlayerLoginEvent,
+    ServerBroadcastEvent,
+    ServerCommandEvent,
+    ServerLoadEvent,
+)
+from gui.server.ops import AccessLists
+from gui.server.permission_nodes import PermissionRegistry
+from gui.server.players import Connection, Player, PlayerList, is_valid_name
+from gui.server.pluginhost import NoPluginHost, PluginHost
+from gui.server.senders import ConsoleSender, PlayerSender
+from gui.server.text import TextComponent
+from gui.server.ticks import Scheduler, TickLoop
+
+logger = logging.getLogger(__name__)
+
+STATES: tuple[str, ...] = ("stopped", "starting", "running", "stopping")
+SOURCE = "server"
+
+ChangeListener = Callable[[str, object], None]
+
+
+class ServerInstance:
+    """A local server: config, players, commands, ticks, events and console.
+
+    Attributes:
+        server_dir: Holds ``server.properties``, the list files and ``logs/``.
+        console: Every line the server prints.
+        config: The settings (read from ``server.properties`` on start unless
+            one was given to the constructor).
+        players: Who is online.
+        access: The op, ban and whitelist files (also as ``ops``, ``bans``,
+            ``whitelist``).
+        permissions: Registered permission nodes.
+        dispatcher: The command dispatcher (built-ins are registered).
+        console_sender: The sender for console commands.
+        scheduler: Tick-counted plugin tasks.
+        ticks: The 20 TPS tick loop.
+        events: The event pipeline; set ``events.sink`` to reach plugins.
+        plugin_host: The plugin system (see :class:`PluginHost`).
+        state: ``"stopped"``, ``"starting"``, ``"running"`` or ``"stopping"``.
+        stopped: Set while the server is stopped.
+    """
+
+    def __init__(
+        self,
+        server_dir: Path,
+        *,
+        config: ServerConfig | None = None,
+        console: ConsoleLog | None = None,
+    ) -> None:
+        """Create a stopped server bound to ``server_dir`` (nothing is read yet).
+
+        Args:
+            server_dir: The server's folder (created on start).
+            config: Settings to use instead of reading ``server.properties``.
+            console: The console to write to; a new one when ``None``.
+        """
+        self.server_dir = Path(server_dir)
+        self.console = console if console is not None else ConsoleLog()
+        self._fixed_config = config is not None
+        self.config = config if config is not None else ServerConfig()
+        self.access = AccessLists(self.server_dir, warn=self._warn)
+        self.ops = self.access.ops
+        self.bans = self.access.bans
+        self.whitelist = self.access.whitelist
+        self.players = PlayerList()
+        self.permissions = PermissionRegistry()
+        self.dispatcher = CommandDispatcher(self, permissions=self.permissions)
+        self.console_sender = ConsoleSender(self.console, permissions=self.permissions)
+        self.scheduler = Scheduler(console=self.console)
+        self.ticks = TickLoop()
+        self.ticks.on_tick(self.scheduler.run_due, name="scheduler")
+        self.events = EventPipeline()
+        self.plugin_host: PluginHost = NoPluginHost()
+        self.state = "stopped"
+        self.stopped = asyncio.Event()
+        self.stopped.set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._stop_task: asyncio.Task[None] | None = None
+        self._listeners: list[ChangeListener] = []
+        self._before_stop: list[Callable[[], Awaitable[Any]]] = []
+        register_builtins(self)
+
+    # -- notifications ------------------------------------------------------
+
+    def on_change(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call ``listener(what, value)`` on changes, for views.
+
+        ``what`` is ``"state"`` (value: the new state), ``"player-joined"`` or
+        ``"player-left"`` (value: the :class:`Player`).
+
+        Returns:
+            A callable that removes the listener.
+        """
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    def _notify(self, what: str, value: object) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(what, value)
+            except Exception:
+                logger.exception("Server change listener %r failed on %s", listener, what)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self._notify("state", state)
+
+    def _warn(self, message: str) -> None:
+        self.console.warn(SOURCE, message)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("Server background task failed", exc_info=task.exception())
+
+    # -- lifecycle ----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the server (see the module docstring for the steps).
+
+        Raises:
+            RuntimeError: The server is not stopped.
+        """
+        if self.state != "stopped":
+            raise RuntimeError(f"Cannot start the server: it is {self.state}")
+        began = time.perf_counter()
+        self._set_state("starting")
+        self.stopped.clear()
+        try:
+            self.server_dir.mkdir(parents=True, exist_ok=True)
+            self.console.open_log_file(self.server_dir / "logs")
+            self.console.info(SOURCE, f"Starting Pumpkin Patch server in {self.server_dir}")
+            if not self._fixed_config:
+                self.config = ServerConfig.load_or_create(
+                    self.server_dir / PROPERTIES_FILE, warn=self._warn)
+            if self.config.online_mode:
+                self._warn("online-mode=true is not supported (there is no authentication): "
+                           "players join in offline mode. Set online-mode=false to hide this.")
+            self.access.load()
+            self.ticks.start()
+        except BaseException:
+            self.console.close_log_file()
+            self._set_state("stopped")
+            self.stopped.set()
+            raise
+        self._set_state("running")
+        await self.events.fire(ServerLoadEvent("startup"))
+        elapsed = time.perf_counter() - began
+        self.console.info(SOURCE, f'Server started. Done ({elapsed:.3f}s)! For help, type "help"')
+
+    def before_stop(self, hook: Callable[[], Awaitable[Any]]) -> None:
+        """Await ``hook()`` at the start of every stop, while the server still runs.
+
+        The plugin manager hooks plugin unloading here, so plugins get
+        on-unload (and may still broadcast) before players are kicked.
+        """
+        self._before_stop.append(hook)
+
+    async def stop(self) -> None:
+        """Stop the server; safe to call again, or while it is stopping."""
+        if self.state == "stopped":
+            return
+        if self.state == "stopping":
+            await self.stopped.wait()
+            return
+        self._set_state("stopping")
+        try:
+            self.console.info(SOURCE, "Stopping the server")
+            for hook in self._before_stop:
+                try:
+                    await hook()
+                except Exception:
+                    logger.exception("Before-stop hook %r failed; stopping anyway", hook)
+            for player in list(self.players):
+                self.kick(player, TextComponent.of("Server closed"))
+            await self._drain_background()
+            await self.ticks.stop()
+            await self.scheduler.shutdown()
+            self.console.info(SOURCE, "Server stopped")
+        finally:
+            self.console.close_log_file()
+            self._set_state("stopped")
+            self.stopped.set()
+
+    def request_stop(self) -> None:
+        """Stop the server soon, from code that the stop must not wait for.
+
+        A command executor cannot await :meth:`stop` itself: stopping waits
+        for running tasks, which may include the caller.
+        """
+        if self._stop_task is None or self._stop_task.done():
+            self._stop_task = asyncio.get_running_loop().create_task(self.stop())
+
+    async def _drain_background(self) -> None:
+        current = asyncio.current_task()
+        while pending := [t for t in self._background if t is not current and not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # -- commands -----------------------------------------------------------
+
+    async def execute_console(self, line: str) -> int:
+        """Run a console command (after ``ServerCommandEvent``; cancelled -> not run).
+
+        Returns:
+            The command's result (0 when it did not run).
+        """
+        event = await self.events.fire(ServerCommandEvent(line.strip()))
+        if event.cancelled:
+            return 0
+        return await self.dispatcher.execute(self.console_sender, event.command)
+
+    async def run_command(self, player: Player, line: str) -> int:
+        """Run a command as ``player`` (after ``PlayerCommandSendEvent``).
+
+        Args:
+            player: An online player.
+            line: The command, with or without a leading ``/``.
+
+        Returns:
+            The command's result (0 when it did not run).
+        """
+        line = line.strip().removeprefix("/")
+        event = await self.events.fire(PlayerCommandSendEvent(player, line))
+        if event.cancelled:
+            return 0
+        self.console.info(SOURCE, f"{player.name} issued server command: /{event.command}")
+        sender = PlayerSender(player, permissions=self.permissions)
+        return await self.dispatcher.execute(sender, event.command)
+
+    # -- players ------------------------------------------------------------
+
+    def _refuse(self, name: str, connection: Connection, reason: TextComponent) -> None:
+        connection.deliver("kick", reason)
+        self.console.info(SOURCE, f"Disconnecting {name}: {reason.plain()}")
+
+    async def join(self, name: str, connection: Connection) -> Player | None:
+        """Let a player join: checks, ``PlayerLoginEvent``, then ``PlayerJoinEvent``.
+
+        A refused player gets a ``"kick"`` delivery with the reason: the
+        server is not running, invalid name, banned, not whitelisted (ops
+        may always join), server full, or the login event was cancelled
+        (its ``kick_message``). A player already online with the same name
+        is kicked first. Unless the join event is cancelled, its message
+        (yellow "NAME joined the game") goes to everyone.
+
+        Returns:
+            The player, or ``None`` when refused.
+        """
+        if self.state != "running":
+            self._refuse(name, connection, TextComponent.of("The server is not running"))
+            return None
+        if not is_valid_name(name):
+            self._refuse(name, connection, TextComponent.of(
+                f"Invalid player name '{name}': use 1-16 letters, digits or _"))
+            return None
+        player = Player(name, connection, levels=self.ops)
+        ban = self.bans.active(player.uuid)
+        if ban is not None:
+            self._refuse(name, connection, TextComponent.of(
+                f"You are banned from this server. Reason: {ban.reason}"))
+            return None
+        op = self.ops.get(player.uuid)
+        if self.config.white_list and player.uuid not in self.whitelist and op is None:
+            self._refuse(name, connection,
+                         TextComponent.of("You are not white-listed on this server!"))
+            return None
+        if (len(self.players) >= self.config.max_players
+                and not (op is not None and op.bypasses_player_limit)):
+            self._refuse(name, connection, TextComponent.of("The server is full!"))
+            return None
+        login = await self.events.fire(PlayerLoginEvent(
+            player, TextComponent.of("You are not allowed to join this server.")))
+        if login.cancelled:
+            self._refuse(name, connection, login.kick_message)
+            return None
+        if self.state != "running":
+            self._refuse(name, connection, TextComponent.of("The server is not running"))
+            return None
+        previous = self.players.get(name) or self.players.by_uuid(player.uuid)
+        if previous is not None:
+            self.kick(previous, TextComponent.of("You logged in from another location"))
+        self.players.add(player)
+        self.console.info(SOURCE, f"{name} ({player.uuid}) logged in")
+        self._notify("player-joined", player)
+        joined = await self.events.fire(PlayerJoinEvent(
+            player, TextComponent.of(f"{name} joined the game", color="yellow")))
+        if not joined.cancelled:
+            self._announce(joined.join_message)
+        return player
+
+    async def leave(self, player: Player) -> None:
+        """A player leaves: ``PlayerLeaveEvent``, then (unless cancelled) "NAME left the game"."""
+        if not self.players.remove(player):
+            return
+        await self._after_leave(player)
+
+    async def _after_leave(self, player: Player) -> None:
+        self._notify("player-left", player)
+        event = await self.events.fire(PlayerLeaveEvent(
+            player, TextComponent.of(f"{player.name} left the game", color="yellow")))
+        if not event.cancelled:
+            self._announce(event.leave_message)
+
+    def kick(self, player: Player, reason: TextComponent | str) -> None:
+        """Disconnect ``player`` with ``reason``; the leave event follows in the background."""
+        if not self.players.remove(player):
+            return
+        if isinstance(reason, str):
+            reason = TextComponent.of(reason)
+        player.send_message(reason, "kick")
+        self.console.info(SOURCE, f"{player.name} lost connection: {reason.plain()}")
+        try:
+            self._spawn(self._after_leave(player))
+        except RuntimeError:
+            # Called without a running loop (a plain script): no leave event then.
+            self._notify("player-left", player)
+
+    def _announce(self, text: TextComponent) -> None:
+        for player in self.players:
+            player.send_message(text, "system")
+        self.console.info(SOURCE, text.plain(), text=text)
+
+    # -- chat ---------------------------------------------------------------
+
+    async def chat(self, player: Player, message: str) -> bool:
+        """``player`` says ``message`` (after ``PlayerChatEvent``).
+
+        Unless cancelled, ``<NAME> message`` (the event's message) goes as
+        ``"chat"`` to each of the event's recipients still online, and to the
+        console.
+
+        Returns:
+            Whether the message was delivered.
+        """
+        if player not in self.players or not message.strip():
+            return False
+        event = await self.events.fire(PlayerChatEvent(player, message, list(self.players)))
+        if event.cancelled:
+            self.console.info(SOURCE, f"Chat from {player.name} cancelled by a plugin: {message}")
+            return False
+        text = TextComponent.of(f"<{player.name}> {event.message}")
+        for recipient in event.recipients:
+            if recipient in self.players:
+                recipient.send_message(text, "chat")
+        self.console.info(SOURCE, text.plain(), text=text)
+        return True
+
+    async def broadcast(self, message: TextComponent,
+                        sender: TextComponent | None = None) -> bool:
+        """Send ``message`` to everyone (after ``ServerBroadcastEvent``).
+
+        Args:
+            message: The message, delivered as ``"system"``.
+            sender: Who broadcasts; defaults to "Server".
+
+        Returns:
+            Whether it was delivered (not cancelled).
+        """
+        if sender is None:
+            sender = TextComponent.of("Server")
+        event = await self.events.fire(ServerBroadcastEvent(message, sender))
+        if event.cancelled:
+            return False
+        self._announce(event.message)
+        return True
