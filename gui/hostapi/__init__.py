@@ -16,8 +16,8 @@ from gui.hostapi.command import CommandApi
 from gui.hostapi.context import ContextApi
 from gui.hostapi.logging import LoggingApi
 from gui.hostapi.player import PlayerApi
-from gui.hostapi.scope import EventRegistration, PluginCalls, PluginScope
 from gui.hostapi.scheduler import SchedulerApi
+from gui.hostapi.scope import EventRegistration, PluginCalls, PluginScope
 from gui.hostapi.server import ServerApi
 from gui.hostapi.text import TextApi
 from gui.runtime.resources import HandleTable

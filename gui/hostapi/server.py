@@ -24,7 +24,7 @@ class ServerApi(HostInterface):
     interface = "server"
 
     @property
-    def _server(self):  # noqa: ANN202 - the ServerInstance
+    def _server(self):
         return self.scope.server
 
     @wit("[method]server.get-player-count")

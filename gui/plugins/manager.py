@@ -37,7 +37,6 @@ from gui.plugins.logs import PluginLog
 from gui.plugins.notices import Notice, PluginFaulted, PluginStateChanged
 from gui.plugins.registry import Plugin, PluginMetadata
 from gui.runtime import (
-    GuestCall,
     GuestCallFailed,
     InstanceDead,
     Limits,
@@ -206,8 +205,13 @@ class PluginManager:
             self._adopt_metadata(plugin, PluginMetadata.from_wit(raw))
             error = await self.runtime.call(instance, "on-load", _CONTEXT, deadline=deadline)
         except GuestCallFailed as failed:
-            await self._fault(plugin, failed)
+            if plugin.instance is instance:
+                await self._fault(plugin, failed)
             return
+        except InstanceDead:
+            return  # unloaded (disabled, removed, shut down) while loading
+        if plugin.instance is not instance:
+            return  # unloaded while on-load ran; unload already cleaned up
         if error is not None:
             plugin.error = f"on-load failed: {error}"
             self._plugin_log(plugin, "error", plugin.error)
@@ -355,7 +359,9 @@ class PluginManager:
                            f"run 'plugin enable {plugin.name}' once it is fixed")
             return
         self.server.console.warn(
-            "plugins", f"{plugin.name} will restart in {decision.restart_after:.0f} s")
+            "plugins", f"{plugin.name} will restart in {decision.restart_after:g} s "
+                       f"(trap {decision.traps_in_window} of {self.policy.max_traps} allowed "
+                       f"within {self.policy.window / 60:g} minutes)")
         loop = asyncio.get_running_loop()
         self._restarts[plugin.name] = loop.call_later(
             decision.restart_after, lambda: loop.create_task(self._restart(plugin)))

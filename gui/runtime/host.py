@@ -18,7 +18,7 @@ from typing import Any
 
 import wasmtime
 
-from gui.runtime.engine import ComponentCache, CompiledComponent, EpochTicker, create_engine
+from gui.runtime.engine import CompiledComponent, ComponentCache, EpochTicker, create_engine
 from gui.runtime.instance import Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
 from gui.runtime.resources import HandleTable

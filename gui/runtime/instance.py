@@ -165,7 +165,8 @@ class PluginInstance:
         if entry.func is None:
             entry.func = self._instance.get_func(self.store, entry.index)
         store = self.store
-        lowered = [conv(store, a) if conv else a for conv, a in zip(entry.params, args, strict=True)]
+        lowered = [conv(store, a) if conv else a
+                   for conv, a in zip(entry.params, args, strict=True)]
         store.set_epoch_deadline(deadline_ticks(deadline or self.limits.call_deadline))
         try:
             raw = entry.func(store, *lowered)

@@ -99,6 +99,7 @@ def link(
     imports = comp.type.imports(engine)
     instance_items: dict[str, dict[str, Any]] = {}
     root_funcs: dict[str, component.FuncType] = {}
+    uses: list[_ResourceUse] = []
     for name, ext in imports.items():
         if _is_wasi(name):
             continue
@@ -107,8 +108,11 @@ def link(
             instance_items[name] = {k: v.ty for k, v in ity.exports(engine).items()}
         elif isinstance(ity, component.FuncType):
             root_funcs[name] = ity
+        elif isinstance(ity, component.ResourceType):
+            # A world-level `use` (e.g. `use context.{context}`) imports the
+            # resource at the root too; it must share the interface's host type.
+            uses.append(_ResourceUse("", name, ity))
 
-    uses: list[_ResourceUse] = []
     functions: dict[str, list[str]] = {}
     for iface, items in instance_items.items():
         functions[iface] = [k for k, t in items.items() if isinstance(t, component.FuncType)]
@@ -133,6 +137,8 @@ def link(
     linker = component.Linker(engine)
     linker.add_wasip2()
     with linker.root() as root:
+        for use in (u for u in uses if u.interface == ""):
+            root.add_resource(use.name, ResourceTypeIds.host_type(use.canonical), drop)
         for fname, fty in root_funcs.items():
             root.add_func(fname, _bind(bridge, fname, "", fty, bindings.lookup(fname, ""), report))
         for iface, items in instance_items.items():

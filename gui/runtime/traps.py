@@ -57,7 +57,7 @@ class DeadlineExceeded(Exception):
     """Raised on the host side when a guest call ran past its deadline."""
 
 
-_MEMORY_HINTS = ("memoryerror", "out of memory", "memory limit", "memory.grow")
+_MEMORY_HINTS = ("memoryerror", "out of memory", "memory allocation of", "memory limit")
 
 _PATTERNS: tuple[tuple[re.Pattern[str], TrapKind], ...] = (
     (re.compile(r"interrupt", re.I), TrapKind.DEADLINE),
@@ -101,14 +101,16 @@ def classify(exc: BaseException, *, recent_output: str = "") -> PluginFault:
 
 
 def _headline(text: str) -> str:
+    """The trap reason ("wasm `unreachable` instruction executed"), not the backtrace."""
+    reason = re.search(r"wasm trap: (.+)", text)
+    if reason:
+        return reason.group(1).strip()
     for line in text.splitlines():
         line = line.strip()
-        if line.startswith("wasm trap:") or line.startswith("Caused by"):
-            continue
-        if line and not line.startswith("error while executing"):
+        if line and not line.startswith(("error while executing", "Caused by")) \
+                and not _FRAME.match(line):
             return line
-    reason = re.search(r"wasm trap: (.+)", text)
-    return reason.group(1).strip() if reason else (text.strip().splitlines() or ["?"])[0]
+    return text.strip().splitlines()[0] if text.strip() else "unknown failure"
 
 
 def _mentions_memory(output: str) -> bool:
