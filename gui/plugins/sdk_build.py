@@ -1,0 +1,289 @@
+"""Build Python plugins with Pumpkin's SDK (pumpkin-api-py), with a build cache.
+
+A build takes ~15 s and writes a ~32 MB component, so results are cached under
+``<cache_dir>/<key>/<output name>.wasm``. The key is a sha256 over the plugin's
+source directory (every file's relative path and bytes, ``__pycache__`` left
+out) and the installed versions of pumpkin-api-py and componentize-py: editing
+any file of the plugin, or upgrading the SDK, gives a new key.
+
+Builds are safe to run from several processes at once (one lock file per key,
+``<cache_dir>/.<key>.lock``, held while building and removed afterwards) and atomic (the
+builder writes into a temporary directory inside the cache, and the finished
+file is moved into place with ``os.replace``). A failed build leaves nothing
+behind.
+
+Bundled samples live in ``resources/plugins/<name>/`` at the top of the
+repository (next to ``gui/``). A sample is a directory holding a module named
+after the directory, ``<name>/<name>.py``, plus a README.md saying what it does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import importlib.metadata
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BUILDER = "pumpkin-plugin-build"
+SDK_DISTRIBUTIONS = ("pumpkin-api-py", "componentize-py")
+# gui/plugins/sdk_build.py -> repository top -> resources/plugins
+SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "plugins"
+DEFAULT_TIMEOUT = 600.0
+_TAIL_LINES = 30
+
+_counter_lock = threading.Lock()
+_builds_run = 0
+
+
+class SdkBuildError(RuntimeError):
+    """The SDK builder could not produce a component."""
+
+
+def builds_run() -> int:
+    """How many times this process actually ran the builder (cache misses)."""
+    return _builds_run
+
+
+def _count_build() -> None:
+    global _builds_run
+    with _counter_lock:
+        _builds_run += 1
+
+
+def find_builder() -> Path:
+    """The ``pumpkin-plugin-build`` next to this interpreter, else the one on PATH."""
+    beside = Path(sys.executable).parent / BUILDER
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    found = shutil.which(BUILDER)
+    if found:
+        return Path(found)
+    raise SdkBuildError(
+        f"{BUILDER} was not found next to {sys.executable} or on PATH. "
+        "Install Pumpkin's SDK into this environment: pip install pumpkin-api-py"
+    )
+
+
+def _sdk_versions() -> list[str]:
+    versions = []
+    for dist in SDK_DISTRIBUTIONS:
+        try:
+            versions.append(f"{dist}=={importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{dist} missing")
+    return versions
+
+
+def _source_files(source_dir: Path) -> list[Path]:
+    files = [
+        p
+        for p in source_dir.rglob("*")
+        if p.is_file() and "__pycache__" not in p.relative_to(source_dir).parts
+    ]
+    return sorted(files, key=lambda p: p.relative_to(source_dir).as_posix())
+
+
+def cache_key(source_dir: Path) -> str:
+    """sha256 (hex) of the plugin's sources plus the SDK and builder versions."""
+    digest = hashlib.sha256()
+    for version in _sdk_versions():
+        digest.update(version.encode() + b"\0")
+    for path in _source_files(source_dir):
+        rel = path.relative_to(source_dir).as_posix().encode()
+        data = path.read_bytes()
+        # Length prefixes keep (name, content) boundaries unambiguous.
+        digest.update(len(rel).to_bytes(8, "big") + rel)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _key_lock(lock_path: Path) -> Iterator[None]:
+    """Exclusive lock for one cache key; the lock file is deleted on release.
+
+    Deleting a lock file others may be waiting on is safe only because a waiter
+    that wins the lock re-checks that its file is still the one at lock_path
+    (same inode), and starts over otherwise.
+    """
+    while True:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            mine = os.fstat(fd)
+            try:
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+        except BaseException:
+            os.close(fd)
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (
+            mine.st_dev,
+            mine.st_ino,
+        ):
+            break
+        os.close(fd)  # the holder before us removed it: lock the new file
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
+        os.close(fd)  # releases the lock
+
+
+def _tail(text: str, lines: int = _TAIL_LINES) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _run_builder(source_dir: Path, module: str, output: Path, timeout: float) -> None:
+    builder = find_builder()
+    cmd = [str(builder), module, "-o", str(output)]
+    log.info("building SDK plugin %s (module %s)", source_dir, module)
+    _count_build()
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=source_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as e:
+        out = e.output.decode(errors="replace") if isinstance(e.output, bytes) else e.output
+        raise SdkBuildError(
+            f"Building the SDK plugin in {source_dir} (module {module!r}) did not finish "
+            f"within {timeout:.0f} s.\n"
+            f"--- last {_TAIL_LINES} lines of {BUILDER} output ---\n{_tail(out or '')}\n"
+            "Check that the plugin does no long-running work at import time (the module "
+            "is imported during the build), then build again."
+        ) from None
+    except OSError as e:
+        raise SdkBuildError(
+            f"Could not run {builder} for the SDK plugin in {source_dir}: {e}. "
+            "Reinstall Pumpkin's SDK: pip install --force-reinstall pumpkin-api-py"
+        ) from e
+    if proc.returncode != 0 or not output.is_file():
+        status = (
+            f"exit code {proc.returncode}"
+            if proc.returncode != 0
+            else "exit code 0 but no output file"
+        )
+        raise SdkBuildError(
+            f"Building the SDK plugin in {source_dir} (module {module!r}) failed "
+            f"({status}).\n"
+            f"--- last {_TAIL_LINES} lines of {BUILDER} output ---\n{_tail(proc.stdout)}\n"
+            f"Fix the error shown above in {source_dir / (module + '.py')} (or the files it "
+            "imports), then build again; if the output points at the SDK itself, check "
+            "that pumpkin-api-py and componentize-py are installed in this environment."
+        )
+
+
+def build_sdk_plugin(
+    source_dir: Path,
+    module: str,
+    cache_dir: Path,
+    *,
+    output_name: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
+    """Build ``module`` in ``source_dir`` into a component, or reuse a cached build.
+
+    Returns ``<cache_dir>/<key>/<output_name or module>.wasm``. Raises
+    :class:`SdkBuildError` (naming ``source_dir``, with the tail of the
+    builder's output) when the build fails.
+    """
+    source_dir = Path(source_dir).resolve()
+    cache_dir = Path(cache_dir)
+    if not source_dir.is_dir():
+        raise SdkBuildError(f"SDK plugin source directory {source_dir} does not exist")
+    name = output_name or module
+    key = cache_key(source_dir)
+    target = cache_dir / key / f"{name}.wasm"
+    if target.is_file():
+        log.debug("SDK plugin cache hit: %s", target)
+        return target
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _key_lock(cache_dir / f".{key}.lock"):
+        if target.is_file():  # another process built it while we waited
+            log.debug("SDK plugin cache hit after waiting: %s", target)
+            return target
+        # Build inside the cache dir so the final os.replace stays on one filesystem.
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=cache_dir))
+        try:
+            built = tmp / f"{name}.wasm"
+            _run_builder(source_dir, module, built, timeout)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(built, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    log.info("built SDK plugin %s", target)
+    return target
+
+
+def sample_plugins(samples_dir: Path = SAMPLES_DIR) -> dict[str, tuple[Path, str]]:
+    """Bundled samples: ``{name: (source_dir, module)}``.
+
+    A sample is a directory ``<samples_dir>/<name>/`` containing ``<name>.py``.
+    """
+    if not samples_dir.is_dir():
+        return {}
+    return {
+        d.name: (d, d.name)
+        for d in sorted(samples_dir.iterdir())
+        if d.is_dir() and (d / f"{d.name}.py").is_file()
+    }
+
+
+def build_samples(
+    cache_dir: Path, names: Iterable[str] | None = None, jobs: int = 2
+) -> dict[str, Path]:
+    """Build bundled samples (all of them, or ``names``), ``jobs`` at a time.
+
+    Returns ``{name: path to .wasm}``. Raises :class:`SdkBuildError` for an
+    unknown name, or the first failure once all builds have finished.
+    """
+    samples = sample_plugins()
+    wanted = sorted(samples) if names is None else list(names)
+    unknown = [n for n in wanted if n not in samples]
+    if unknown:
+        raise SdkBuildError(
+            f"Unknown sample plugin(s) {', '.join(unknown)}; "
+            f"{SAMPLES_DIR} has: {', '.join(sorted(samples)) or 'none'}"
+        )
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {
+            n: pool.submit(build_sdk_plugin, samples[n][0], samples[n][1], cache_dir)
+            for n in wanted
+        }
+    # Leaving the `with` waited for every build; now report results in order.
+    return {n: f.result() for n, f in futures.items()}
+
+
+__all__ = [
+    "SAMPLES_DIR",
+    "SdkBuildError",
+    "build_samples",
+    "build_sdk_plugin",
+    "builds_run",
+    "cache_key",
+    "find_builder",
+    "sample_plugins",
+]
