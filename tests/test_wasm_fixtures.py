@@ -45,7 +45,11 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, set[str]]] = {
     "trap-on-load": {},
     "trap-in-event": REGISTER_EVENT,
     "spin-in-event": REGISTER_EVENT,
-    "memory-bomb": REGISTER_EVENT,
+    "memory-bomb": {
+        **REGISTER_EVENT,
+        "wasi:cli/stderr@0.2.0": {"get-stderr"},
+        "wasi:io/streams@0.2.0": {"[method]output-stream.blocking-write-and-flush"},
+    },
     "deep-recursion": REGISTER_EVENT,
     "host-error": {**REGISTER_EVENT, P.format("scheduler"): {"schedule-repeating-task"}},
     "unimplemented-import": {**REGISTER_EVENT, P.format("i18n"): {"translate"}},

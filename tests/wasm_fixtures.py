@@ -431,6 +431,13 @@ def _world(name: str) -> tuple[str, dict[str, str], bool]:
             "deps/wasi-filesystem/filesystem.wit": read("wasi-filesystem-subset.wit"),
         }
         return "data-file", files, True
+    if name == "memory-bomb":
+        files = {
+            "memory-bomb.wit": read("memory-bomb-world.wit"),
+            "deps/wasi-io/io.wit": read("wasi-io-subset.wit"),
+            "deps/wasi-cli/stderr.wit": read("wasi-cli-stderr-subset.wit"),
+        }
+        return "memory-bomb", files, True
     return "plugin", {}, True
 
 
