@@ -214,11 +214,10 @@ class CommandApi(HostInterface):
     def get_value(self, this: ConsumedArgs, key: str) -> Variant:
         parsed = this.values.get(key)
         if parsed is None:
-            known = ", ".join(sorted(this.values)) or "none"
-            raise HostFunctionError(
-                f"plugin {self.scope.plugin!r} asked for argument {key!r}, "
-                f"which this command path does not have (it has: {known})"
-            )
+            # An argument not on the path that ran (e.g. `roll` without
+            # `<sides>`): an empty `simple`, as Pumpkin answers, so plugins can
+            # share one handler between a bare command and its arguments.
+            return Variant("simple", "")
         return arg_value(parsed)
 
     # -- senders --------------------------------------------------------------------

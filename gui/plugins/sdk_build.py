@@ -145,6 +145,8 @@ def _key_lock(lock_path: Path) -> Iterator[None]:
 
 
 def _tail(text: str, lines: int = _TAIL_LINES) -> str:
+    # A Rust backtrace after the Python error says nothing useful to a plugin author.
+    text = text.split("\nStack backtrace:", 1)[0]
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
@@ -153,10 +155,12 @@ def _run_builder(source_dir: Path, module: str, output: Path, timeout: float) ->
     cmd = [str(builder), module, "-o", str(output)]
     log.info("building SDK plugin %s (module %s)", source_dir, module)
     _count_build()
+    env = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
     try:
         proc = subprocess.run(
             cmd,
             cwd=source_dir,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,31 @@
+"""Sample plugins built with Pumpkin's SDK (pumpkin-api-py), for any test.
+
+``sdk_plugin("dice")`` returns the path of the built ``dice.wasm``. Builds are
+cached in ``$PUMPKIN_PATCH_TEST_CACHE/sdk`` (default
+``~/.cache/pumpkin-patch-tests/sdk``), so they survive between test runs: only
+the first run after a sample (or the SDK) changes pays ~15 s per sample.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from gui.plugins.sdk_build import build_sdk_plugin, sample_plugins
+
+CACHE_ENV = "PUMPKIN_PATCH_TEST_CACHE"
+
+
+def sdk_cache_dir() -> Path:
+    base = os.environ.get(CACHE_ENV)
+    root = Path(base) if base else Path.home() / ".cache" / "pumpkin-patch-tests"
+    return root / "sdk"
+
+
+def sdk_plugin(name: str) -> Path:
+    """Build (or reuse) the bundled sample ``name``; returns its .wasm path."""
+    samples = sample_plugins()
+    if name not in samples:
+        raise KeyError(f"no sample plugin {name!r}; have {', '.join(sorted(samples))}")
+    source_dir, module = samples[name]
+    return build_sdk_plugin(source_dir, module, sdk_cache_dir())
