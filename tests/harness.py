@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from gui.core import ServerCore
+from gui.devkit import devkit_cache_dir
 from gui.paths import AppPaths
 from gui.plugins import FaultPolicy
 from gui.runtime import Limits
@@ -27,8 +27,7 @@ FAST_POLICY = FaultPolicy(backoff=(0.05, 0.1, 0.2))
 
 
 def test_cache_dir() -> Path:
-    root = os.environ.get("PUMPKIN_PATCH_TEST_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "pumpkin-patch-tests"
+    return devkit_cache_dir()
 
 
 def test_paths(tmp_path: Path) -> AppPaths:

@@ -8,18 +8,14 @@ the first run after a sample (or the SDK) changes pays ~15 s per sample.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from gui.plugins.sdk_build import build_sdk_plugin, sample_plugins
-
-CACHE_ENV = "PUMPKIN_PATCH_TEST_CACHE"
+from gui.devkit import devkit_cache_dir
+from gui.devkit.sdk_build import build_sdk_plugin, sample_plugins
 
 
 def sdk_cache_dir() -> Path:
-    base = os.environ.get(CACHE_ENV)
-    root = Path(base) if base else Path.home() / ".cache" / "pumpkin-patch-tests"
-    return root / "sdk"
+    return devkit_cache_dir() / "sdk"
 
 
 def sdk_plugin(name: str) -> Path:

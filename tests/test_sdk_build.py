@@ -11,8 +11,8 @@ import pytest
 import wasmtime
 from wasmtime import component
 
-from gui.plugins import sdk_build
-from gui.plugins.sdk_build import (
+from gui.devkit import sdk_build
+from gui.devkit.sdk_build import (
     SAMPLES_DIR,
     SdkBuildError,
     build_sdk_plugin,

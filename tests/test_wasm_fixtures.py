@@ -15,7 +15,7 @@ from wasmtime.component import (
     ResourceType,
 )
 
-from tests import wasm_fixtures as wf
+from gui.devkit import wat_build as wf
 
 P = "pumpkin:plugin/{}@0.1.0"
 WASI = "wasi:filesystem/{}@0.2.0"

@@ -23,8 +23,9 @@ import re
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gui.hostapi import HostApi
 from gui.hostapi.event import apply_wit, to_wit
@@ -58,6 +59,37 @@ class PluginError(Exception):
     """A plugin could not be added, loaded or found; the message says which and why."""
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A gate's answer for one plugin about to run on-load.
+
+    ``hold`` is None to go ahead with ``granted``; otherwise the state the
+    plugin waits in (needs review, declined) and why.
+    """
+
+    granted: frozenset[str] = frozenset()
+    sandbox: Sandbox = field(default_factory=Sandbox)
+    hold: PluginState | None = None
+    reason: str = ""
+
+
+class LoadGate(Protocol):
+    """Decides, after get-metadata and before on-load, what a plugin may do.
+
+    The permissions package implements it (grants, policy, review); without
+    one every plugin runs with nothing granted.
+    """
+
+    async def admit(self, plugin: Plugin) -> Admission: ...
+
+
+class GrantNothing:
+    """The default gate: run every plugin, grant no capability."""
+
+    async def admit(self, plugin: Plugin) -> Admission:
+        return Admission()
+
+
 class PluginManager:
     """Loads plugins from the plugins dir into the runtime and keeps them running."""
 
@@ -69,12 +101,14 @@ class PluginManager:
         *,
         limits: Limits | None = None,
         policy: FaultPolicy | None = None,
+        gate: LoadGate | None = None,
     ) -> None:
         self.server = server
         self.runtime = runtime
         self.paths = paths
         self.limits = limits or Limits()
         self.policy = policy or FaultPolicy()
+        self.gate: LoadGate = gate or GrantNothing()
         self.bus = EventBus()
         self.plugins: dict[str, Plugin] = {}
         self._subscribers: list[Callable[[Notice], None]] = []
@@ -184,28 +218,43 @@ class PluginManager:
         return plugin
 
     async def _start(self, plugin: Plugin, *, restarting: bool = False) -> None:
-        """instantiate -> init-plugin -> get-metadata -> on-load."""
+        """instantiate -> init-plugin -> get-metadata -> gate -> on-load.
+
+        Metadata is read in an instance with no capabilities. When the gate
+        grants capabilities that live in the WASI sandbox (files, env), a
+        fresh instance with that sandbox runs init-plugin and on-load.
+        """
         if not restarting:
             plugin.lifecycle.move(S.LOADING)
-        assert plugin.linked is not None
-        try:
-            instance = await self.runtime.instantiate(
-                plugin.linked, limits=self.limits, sandbox=self.sandbox_for(plugin),
-                stdout=lambda line: self._plugin_log(plugin, "info", line),
-                stderr=lambda line: self._plugin_log(plugin, "warn", line),
-            )
-        except Exception as exc:  # instantiation refused (e.g. memory limit too small)
-            self._refuse(plugin, f"could not instantiate {plugin.path.name}: {_first_line(exc)}")
-            return
-        plugin.instance = instance
         deadline = self.limits.load_deadline
+        instance: PluginInstance | None = None
         try:
+            instance = await self._instantiate(plugin, Sandbox())
+            if instance is None:
+                return
             await self.runtime.call(instance, "init-plugin", deadline=deadline)
             raw = await self.runtime.call(instance, "get-metadata", deadline=deadline)
             self._adopt_metadata(plugin, PluginMetadata.from_wit(raw))
+            if plugin.instance is not instance:
+                return  # unloaded meanwhile
+            admission = await self.gate.admit(plugin)
+            if admission.hold is not None:
+                await self._discard_instance(plugin)
+                plugin.error = admission.reason or None
+                self.server.console.warn("plugins", f"{plugin.name} is not running: "
+                                                    f"{admission.reason or admission.hold}")
+                plugin.lifecycle.move(admission.hold)
+                return
+            plugin.scope.granted = admission.granted
+            if admission.sandbox != Sandbox():
+                await self._discard_instance(plugin)
+                instance = await self._instantiate(plugin, admission.sandbox)
+                if instance is None:
+                    return
+                await self.runtime.call(instance, "init-plugin", deadline=deadline)
             error = await self.runtime.call(instance, "on-load", _CONTEXT, deadline=deadline)
         except GuestCallFailed as failed:
-            if plugin.instance is instance:
+            if plugin.instance is instance:  # not unloaded meanwhile
                 await self._fault(plugin, failed)
             return
         except InstanceDead:
@@ -227,9 +276,19 @@ class PluginManager:
             "plugins", f"Loaded {md.name} {md.version} ({plugin.compiled_note()})"
         )
 
-    def sandbox_for(self, plugin: Plugin) -> Sandbox:
-        """What the plugin may see of the host (empty until permissions are granted)."""
-        return Sandbox()
+    async def _instantiate(self, plugin: Plugin, sandbox: Sandbox) -> PluginInstance | None:
+        assert plugin.linked is not None
+        try:
+            instance = await self.runtime.instantiate(
+                plugin.linked, limits=self.limits, sandbox=sandbox,
+                stdout=lambda line: self._plugin_log(plugin, "info", line),
+                stderr=lambda line: self._plugin_log(plugin, "warn", line),
+            )
+        except Exception as exc:  # instantiation refused (e.g. memory limit too small)
+            self._refuse(plugin, f"could not instantiate {plugin.path.name}: {_first_line(exc)}")
+            return None
+        plugin.instance = instance
+        return instance
 
     def _adopt_metadata(self, plugin: Plugin, metadata: PluginMetadata) -> None:
         plugin.metadata = metadata
@@ -379,9 +438,18 @@ class PluginManager:
             handle.cancel()
 
     def _plugin_log(self, plugin: Plugin, level: str, message: str) -> None:
-        plugin.log.write(level, message)
-        write = getattr(self.server.console, level if level != "debug" else "debug")
-        write(plugin.name, message)
+        """Write to the plugin's log and the console, on the server loop.
+
+        Plugin output arrives on the runtime thread (WASI stdout, logging.log);
+        it is handed to the loop so subscribers (console, window) see every
+        line on one thread, in order.
+        """
+        loop = plugin.scope.loop
+        if _running_loop() is loop:
+            plugin.log.write(level, message)
+            self.server.console.write(level, plugin.name, message)
+        else:
+            loop.call_soon_threadsafe(self._plugin_log, plugin, level, message)
 
     # -- calls from the server ---------------------------------------------------------
     async def dispatch(self, events: list[ServerEvent]) -> list[ServerEvent]:
@@ -397,7 +465,8 @@ class PluginManager:
         if not work:
             return events
         deadline = self.limits.call_deadline
-        failures = await self.runtime.run(_run_handlers, work, self.server, deadline)
+        failures = await self.runtime.run(_run_handlers, work, self.server, deadline,
+                                          self._plugin_log)
         for plugin, failed in failures:
             await self._fault(plugin, failed)
         return events
@@ -484,6 +553,7 @@ def _run_handlers(
     work: list[tuple[ServerEvent, list[tuple[EventRegistration, Plugin]]]],
     server: Any,
     deadline: float,
+    log: Callable[[Plugin, str, str], None],
 ) -> list[tuple[Plugin, GuestCallFailed]]:
     """Runtime thread: run the handler chain of each event; collect faults."""
     failures: list[tuple[Plugin, GuestCallFailed]] = []
@@ -507,7 +577,7 @@ def _run_handlers(
                 try:
                     apply_wit(event, returned)
                 except ValueError as exc:
-                    plugin.log.write("warn", f"ignored the event it returned: {exc}")
+                    log(plugin, "warn", f"ignored the event it returned: {exc}")
     return failures
 
 
@@ -528,6 +598,13 @@ def _command_result(plugin: Plugin, result: Any, sender: Any) -> int:
     else:
         sender.send_message(TextComponent.of(f"{plugin.name}: command refused ({tag})", "red"))
     return 0
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _first_line(exc: BaseException) -> str:

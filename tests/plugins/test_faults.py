@@ -11,10 +11,10 @@ import asyncio
 
 import pytest
 
+from gui.devkit.wat_build import build_fixture
 from gui.plugins import PluginFaulted, PluginState
 from gui.runtime import Limits, TrapKind
 from tests.harness import Session
-from tests.wasm_fixtures import build_fixture
 
 # (fixture, expected kind, export that traps)
 EVENT_FAULTS = [

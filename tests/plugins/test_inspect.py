@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from gui.cli import main
-from tests.wasm_fixtures import build_fixture, core_module_bytes
+from gui.devkit.wat_build import build_fixture, core_module_bytes
 
 
 def inspect(capsys, tmp_path, target, *extra):

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 BUILDER = "pumpkin-plugin-build"
 SDK_DISTRIBUTIONS = ("pumpkin-api-py", "componentize-py")
-# gui/plugins/sdk_build.py -> repository top -> resources/plugins
+# gui/devkit/sdk_build.py -> repository top -> resources/plugins
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "plugins"
 DEFAULT_TIMEOUT = 600.0
 _TAIL_LINES = 30

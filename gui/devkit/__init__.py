@@ -1,0 +1,24 @@
+"""Building plugins for development, tests and benchmarks.
+
+- :mod:`gui.devkit.sdk_build`: plugins written with Pumpkin's Python SDK
+  (pumpkin-api-py), built with ``pumpkin-plugin-build`` and cached by source
+  hash (the bundled samples in ``resources/plugins``).
+- :mod:`gui.devkit.wat_build`: small plugin components from hand-written
+  WAT (``resources/wat``), made with wasm-tools; no guest toolchain needed.
+
+Both cache their builds under :func:`devkit_cache_dir`, which survives
+between runs: ``$PUMPKIN_PATCH_TEST_CACHE`` when set (tests and CI), else
+``~/.cache/pumpkin-patch-tests``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CACHE_ENV = "PUMPKIN_PATCH_TEST_CACHE"
+
+
+def devkit_cache_dir() -> Path:
+    root = os.environ.get(CACHE_ENV)
+    return Path(root) if root else Path.home() / ".cache" / "pumpkin-patch-tests"
