@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,41 @@ class PluginCalls(Protocol):
 LogSink = Callable[[str, str], None]  # (level, message)
 
 
+class LoopPoster:
+    """Hands work from the runtime thread to the server loop, one wake-up per burst.
+
+    ``call_soon_threadsafe`` writes to the loop's self-pipe every time; a
+    plugin that broadcasts on every event would pay a syscall per event.
+    Here the first post of a burst schedules one drain and later posts join
+    it. Order is kept, and a drain scheduled during a guest call runs before
+    the loop sees that call finish.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._pending: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self._lock = threading.Lock()
+        self._scheduled = False
+
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        with self._lock:
+            self._pending.append((fn, args))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+            self._scheduled = False
+        for fn, args in batch:
+            try:
+                fn(*args)
+            except Exception:
+                logging.getLogger(__name__).exception("work posted from a plugin call failed")
+
+
 @dataclass
 class PluginScope:
     """Everything one plugin's host functions may touch."""
@@ -55,20 +91,37 @@ class PluginScope:
     data_dir: Path
     calls: PluginCalls
     log: LogSink
+    poster: LoopPoster | None = None
     granted: frozenset[str] = frozenset()
     marketplace_metadata: dict[str, Any] | None = None
     events: list[EventRegistration] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     tasks: set[int] = field(default_factory=set)
     permission_nodes: list[str] = field(default_factory=list)
+    # Capabilities a host function found missing, already reported (see lacks()).
+    reported_missing: set[tuple[str, frozenset[str]]] = field(default_factory=set)
 
     @property
     def logger(self) -> logging.Logger:
         return logging.getLogger(f"pumpkin_patch.plugin.{self.plugin}")
 
+    def lacks(self, capability: str, message: str) -> None:
+        """Report once (per set of grants) that the plugin used a capability it lacks.
+
+        Host functions call this where they enforce a permission, so the admin
+        sees in the plugin's log what it tried and which permission would allow it.
+        """
+        key = (capability, self.granted)
+        if key not in self.reported_missing:
+            self.reported_missing.add(key)
+            self.log("warn", message)
+
     def post(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the server's loop (from the runtime thread)."""
-        self.loop.call_soon_threadsafe(fn, *args)
+        if self.poster is not None:
+            self.poster.post(fn, *args)
+        else:
+            self.loop.call_soon_threadsafe(fn, *args)
 
     def post_coroutine(self, coro: Any) -> None:
         """Schedule a coroutine on the server's loop, logging its failure."""
@@ -77,7 +130,7 @@ class PluginScope:
             task = self.loop.create_task(coro)
             task.add_done_callback(self._report)
 
-        self.loop.call_soon_threadsafe(start)
+        self.post(start)
 
     def _report(self, task: asyncio.Task[Any]) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -22,21 +22,23 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from gui.hostapi import HostApi
 from gui.hostapi.event import apply_wit, to_wit
-from gui.hostapi.scope import EventRegistration, PluginScope
+from gui.hostapi.scope import EventRegistration, LoopPoster, PluginScope
 from gui.paths import AppPaths
 from gui.plugins.bus import EventBus
 from gui.plugins.faults import FaultPolicy, FaultRecord
+from gui.plugins.inspect import InspectError, inspect_file
 from gui.plugins.lifecycle import IllegalTransition, PluginState
 from gui.plugins.logs import PluginLog
-from gui.plugins.notices import Notice, PluginFaulted, PluginStateChanged
+from gui.plugins.notices import Notice, PluginFaulted, PluginStateChanged, PluginUpdateHeld
 from gui.plugins.registry import Plugin, PluginMetadata
+from gui.plugins.updates import STAGED_DIR, PendingUpdate, UpdateOutcome, UpdateResult
 from gui.runtime import (
     GuestCallFailed,
     InstanceDead,
@@ -77,7 +79,11 @@ class LoadGate(Protocol):
     """Decides, after get-metadata and before on-load, what a plugin may do.
 
     The permissions package implements it (grants, policy, review); without
-    one every plugin runs with nothing granted.
+    one every plugin runs with nothing granted. A gate may also offer
+    ``update_needs_review(plugin, requested) -> bool`` (whether a new version
+    requesting ``requested`` must wait for review; default: it requests
+    something the running version does not) and ``approve(plugin, sha256,
+    requested, granted)`` (records grants given for a staged update).
     """
 
     async def admit(self, plugin: Plugin) -> Admission: ...
@@ -113,6 +119,7 @@ class PluginManager:
         self.plugins: dict[str, Plugin] = {}
         self._subscribers: list[Callable[[Notice], None]] = []
         self._restarts: dict[str, asyncio.TimerHandle] = {}
+        self._poster: LoopPoster | None = None
         server.events.sink = self
         server.plugin_host = self
 
@@ -146,6 +153,7 @@ class PluginManager:
         for path, result in zip(files, compiled, strict=True):
             plugin = await self._load_file(path, result)
             loaded.append(plugin)
+        await self._restore_staged()
         return loaded
 
     async def _read_and_compile(self, path: Path) -> Any:
@@ -202,10 +210,17 @@ class PluginManager:
             data_dir=self.paths.plugin_data_root / key,
             calls=_Calls(self, plugin),
             log=lambda level, message: self._plugin_log(plugin, level, message),
+            poster=self._loop_poster(),
         )
         plugin.bindings = lambda table: HostApi(plugin.scope, table)
         self.plugins[key] = plugin
         return plugin
+
+    def _loop_poster(self) -> LoopPoster:
+        loop = asyncio.get_running_loop()
+        if self._poster is None or self._poster._loop is not loop:
+            self._poster = LoopPoster(loop)
+        return self._poster
 
     def _find_by_path(self, path: Path) -> Plugin | None:
         return next((p for p in self.plugins.values() if p.path == path), None)
@@ -351,6 +366,145 @@ class PluginManager:
             await asyncio.to_thread(shutil.rmtree, plugin.scope.data_dir, True)
         self.server.console.info("plugins", f"Removed {plugin.name}")
 
+    # -- updates ---------------------------------------------------------------------
+    def staged_path(self, name: str) -> Path:
+        """Where an update of ``name`` waits for review."""
+        return self.paths.plugins_dir / STAGED_DIR / f"{name}.wasm"
+
+    async def stage_update(self, name: str, new_wasm: Path) -> UpdateResult:
+        """Install a new .wasm of plugin ``name``, or hold it for review.
+
+        The file is inspected first (metadata only, no on-load). If the plugin
+        is running and the new version asks for more permissions, it is kept in
+        ``<plugins_dir>/.staged/<name>.wasm`` as ``plugin.pending_update``, a
+        :class:`PluginUpdateHeld` notice is published, and the old version keeps
+        running. Otherwise the old version gets on-unload, the file is replaced
+        atomically and the new version loads (its grants are inherited when it
+        requests nothing new).
+
+        Raises:
+            PluginError: no such plugin, the file is not a plugin, or it is a
+                different plugin (its metadata names another one).
+        """
+        plugin = self.get(name)
+        new_wasm = Path(new_wasm)
+        try:
+            found = await inspect_file(self.runtime, new_wasm)
+        except InspectError as exc:
+            raise PluginError(f"update of {plugin.name} refused: {exc}") from exc
+        if found.metadata.name != plugin.name:
+            raise PluginError(f"{new_wasm.name} is the plugin {found.metadata.name!r}, not an "
+                              f"update of {plugin.name!r}; add it as a plugin of its own")
+        if found.sha256 == plugin.sha256 and plugin.pending_update is None:
+            return UpdateResult(plugin.name, UpdateOutcome.UNCHANGED, plugin.state, None,
+                                f"{plugin.name}: this version is already installed")
+        old = set(plugin.metadata.permissions) if plugin.metadata else set()
+        new = set(found.metadata.permissions)
+        added, removed = tuple(sorted(new - old)), tuple(sorted(old - new))
+        if plugin.is_live() and self._update_needs_review(plugin, found.metadata, added):
+            staged = self.staged_path(plugin.name)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_atomic_copy, new_wasm, staged)
+            pending = PendingUpdate(plugin.name, staged, found.sha256, found.metadata,
+                                    added, removed)
+            self._hold_update(plugin, pending)
+            return UpdateResult(plugin.name, UpdateOutcome.HELD, plugin.state, pending,
+                                f"{plugin.name} {found.metadata.version} waits for review "
+                                f"(asks for {', '.join(added)}); "
+                                f"{plugin.metadata.version if plugin.metadata else 'the old'} "
+                                "keeps running")
+        await self._swap_in(plugin, new_wasm)
+        return UpdateResult(plugin.name, UpdateOutcome.APPLIED, plugin.state, None,
+                            f"{plugin.name} updated to {found.metadata.version}: "
+                            f"{plugin.state}")
+
+    async def apply_staged_update(self, name: str,
+                                  granted: Iterable[str] | None = None) -> UpdateResult:
+        """Replace plugin ``name`` with its reviewed staged update and load it.
+
+        Args:
+            name: The plugin.
+            granted: The permissions the admin granted the new version; recorded
+                through the gate (None: the decision was recorded already).
+
+        Raises:
+            PluginError: no update is waiting, or grants were given but the gate
+                cannot record them.
+        """
+        plugin = self.get(name)
+        pending = plugin.pending_update
+        if pending is None:
+            raise PluginError(f"{plugin.name} has no update waiting for review")
+        if granted is not None:
+            approve = getattr(self.gate, "approve", None)
+            if approve is None:
+                raise PluginError(f"cannot record grants for {plugin.name}: this server has "
+                                  "no permission gate")
+            approve(plugin.name, pending.sha256, pending.metadata.permissions, granted)
+        await self._swap_in(plugin, pending.staged_path)
+        return UpdateResult(plugin.name, UpdateOutcome.APPLIED, plugin.state, None,
+                            f"{plugin.name} updated to {pending.metadata.version}: "
+                            f"{plugin.state}")
+
+    async def discard_staged_update(self, name: str) -> None:
+        """Drop plugin ``name``'s held update; the running version stays."""
+        plugin = self.get(name)
+        pending, plugin.pending_update = plugin.pending_update, None
+        if pending is not None:
+            await asyncio.to_thread(pending.staged_path.unlink, True)
+            self.server.console.info("plugins", f"Discarded the update of {plugin.name} to "
+                                                f"{pending.metadata.version}")
+
+    def _update_needs_review(self, plugin: Plugin, metadata: PluginMetadata,
+                             added: tuple[str, ...]) -> bool:
+        ask = getattr(self.gate, "update_needs_review", None)
+        if ask is None:
+            return bool(added)
+        return bool(ask(plugin.name, metadata.permissions))
+
+    def _hold_update(self, plugin: Plugin, pending: PendingUpdate) -> None:
+        plugin.pending_update = pending
+        self.server.console.warn(
+            "plugins", f"{plugin.name} {pending.metadata.version} asks for more permissions "
+                       f"({', '.join(pending.added) or 'none'}) and waits for review; the "
+                       "running version keeps serving. Review it in the Plugins window or "
+                       f"run 'pumpkin-patch plugin approve {plugin.name}'")
+        self._publish(PluginUpdateHeld(plugin.name, pending.metadata.version, pending.added,
+                                       pending.removed))
+
+    async def _swap_in(self, plugin: Plugin, new_wasm: Path) -> None:
+        """on-unload the old version, replace its file atomically, load the new one."""
+        await self.unload(plugin.name)
+        await asyncio.to_thread(_atomic_copy, new_wasm, plugin.path)
+        pending, plugin.pending_update = plugin.pending_update, None
+        if pending is not None and pending.staged_path != new_wasm:
+            await asyncio.to_thread(pending.staged_path.unlink, True)
+        if new_wasm.parent == self.paths.plugins_dir / STAGED_DIR:
+            await asyncio.to_thread(new_wasm.unlink, True)
+        plugin.linked = None
+        await self.load(plugin.path)
+
+    async def _restore_staged(self) -> None:
+        """After a restart: updates still waiting in .staged/ become pending again."""
+        folder = self.paths.plugins_dir / STAGED_DIR
+        for staged in sorted(folder.glob("*.wasm")) if folder.is_dir() else []:
+            plugin = self.plugins.get(staged.stem)
+            if plugin is None:
+                self.server.console.warn("plugins", f"{staged} is an update of no installed "
+                                                    "plugin; delete it or add it as a plugin")
+                continue
+            try:
+                found = await inspect_file(self.runtime, staged)
+            except InspectError as exc:
+                self.server.console.warn("plugins", f"staged update {staged} is unusable "
+                                                    f"({exc}); delete it")
+                continue
+            old = set(plugin.metadata.permissions) if plugin.metadata else set()
+            new = set(found.metadata.permissions)
+            self._hold_update(plugin, PendingUpdate(
+                plugin.name, staged, found.sha256, found.metadata,
+                tuple(sorted(new - old)), tuple(sorted(old - new))))
+
     async def shutdown(self) -> None:
         """Unload every plugin (on-unload for the running ones)."""
         for name in list(self.plugins):
@@ -449,7 +603,7 @@ class PluginManager:
             plugin.log.write(level, message)
             self.server.console.write(level, plugin.name, message)
         else:
-            loop.call_soon_threadsafe(self._plugin_log, plugin, level, message)
+            plugin.scope.post(self._plugin_log, plugin, level, message)
 
     # -- calls from the server ---------------------------------------------------------
     async def dispatch(self, events: list[ServerEvent]) -> list[ServerEvent]:
@@ -610,6 +764,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def _atomic_copy(source: Path, target: Path) -> None:
+    """Copy ``source`` over ``target`` so readers see the old file or the new one."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
 
 
 def sha256_file(path: Path) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -39,8 +40,12 @@ def create_engine() -> wasmtime.Engine:
 
 
 def deadline_ticks(seconds: float) -> int:
-    """Epoch ticks for a deadline, at least one."""
-    return max(1, round(seconds / EPOCH_TICK))
+    """Epoch ticks for a deadline: never early, at most one tick late.
+
+    The deadline counts from the current epoch, which may be up to a tick
+    old already, hence the extra tick.
+    """
+    return math.ceil(seconds / EPOCH_TICK - 1e-9) + 1
 
 
 class EpochTicker:

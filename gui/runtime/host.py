@@ -19,7 +19,7 @@ from typing import Any
 import wasmtime
 
 from gui.runtime.engine import CompiledComponent, ComponentCache, EpochTicker, create_engine
-from gui.runtime.instance import Limits, PluginInstance, Sandbox
+from gui.runtime.instance import ExportTable, Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
 from gui.runtime.resources import HandleTable
 from gui.runtime.thread import RuntimeThread
@@ -38,6 +38,7 @@ class LinkedPlugin:
     world: WorldInfo
     linker: wasmtime.component.Linker
     bridge: ValueBridge
+    exports: ExportTable
     table: HandleTable
     report: LinkReport
 
@@ -89,7 +90,8 @@ class PluginRuntime:
         world = check_world(compiled.component, self.engine)
         table = HandleTable(name)
         linker, bridge, report = link(self.engine, compiled.component, bindings(table), table)
-        return LinkedPlugin(name, compiled, world, linker, bridge, table, report)
+        exports = ExportTable(self.engine, compiled.component, bridge)
+        return LinkedPlugin(name, compiled, world, linker, bridge, exports, table, report)
 
     async def instantiate(
         self,
@@ -104,7 +106,7 @@ class PluginRuntime:
             linked.table.clear()  # handles of a dead instance mean nothing now
             return PluginInstance(
                 linked.name, self.engine, linked.compiled.component, linked.linker,
-                linked.bridge, limits=limits, sandbox=sandbox, stdout=stdout, stderr=stderr,
+                linked.exports, limits=limits, sandbox=sandbox, stdout=stdout, stderr=stderr,
             )
 
         return await self.thread.run(make)

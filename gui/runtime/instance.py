@@ -15,7 +15,9 @@ from typing import Any
 
 import wasmtime
 from wasmtime import component
+from wasmtime.component import ValType
 
+from gui.runtime.codec import PreparedFunc, freeze
 from gui.runtime.engine import deadline_ticks
 from gui.runtime.traps import PluginFault, TrapKind, classify
 from gui.runtime.values import Converter, ValueBridge
@@ -64,12 +66,50 @@ class InstanceDead(Exception):
     """The instance trapped earlier and can no longer be entered."""
 
 
-@dataclass
-class _Export:
+@dataclass(frozen=True)
+class ExportSignature:
+    """One export: where it is, its frozen types, and the resource converters."""
+
     index: component.ExportIndex
-    params: list[Converter | None]
-    result: Converter | None
-    func: component.Func | None = None
+    params: list[ValType]
+    result: ValType | None
+    lower: list[Converter | None]
+    lift: Converter | None
+
+
+class ExportTable:
+    """The plugin-world exports of one linked component, prepared once.
+
+    Freezing Pumpkin's ``event`` type walks ~9,500 type nodes; doing it per
+    instance made every restart's first call ~150 ms slow. Types belong to
+    the component, so every instance of it shares this table.
+    """
+
+    def __init__(self, engine: wasmtime.Engine, comp: component.Component,
+                 bridge: ValueBridge) -> None:
+        self.entries: dict[str, ExportSignature] = {}
+        for name, ext in comp.type.exports(engine).items():
+            ty = ext.ty
+            if isinstance(ty, component.FuncType):
+                index = comp.get_export_index(name)
+                if index is not None:
+                    self.entries[name] = self._signature(index, ty, bridge)
+            elif isinstance(ty, component.ComponentInstanceType) and name.startswith(
+                f"{PACKAGE}/metadata@"
+            ):
+                outer = comp.get_export_index(name)
+                inner_ty = ty.exports(engine).get(METADATA_FUNCTION)
+                inner = comp.get_export_index(METADATA_FUNCTION, outer) if outer else None
+                if inner is not None and isinstance(inner_ty.ty, component.FuncType):
+                    self.entries[METADATA_FUNCTION] = self._signature(inner, inner_ty.ty, bridge)
+
+    @staticmethod
+    def _signature(index: component.ExportIndex, ty: component.FuncType,
+                   bridge: ValueBridge) -> ExportSignature:
+        params = [freeze(pty) for _, pty in ty.params]
+        result = freeze(ty.result)
+        return ExportSignature(index, params, result, [bridge.lower(p) for p in params],
+                               bridge.lift(result))
 
 
 OutputSink = Callable[[str], None]
@@ -84,18 +124,19 @@ class PluginInstance:
         engine: wasmtime.Engine,
         comp: component.Component,
         linker: component.Linker,
-        bridge: ValueBridge,
+        exports: ExportTable,
         *,
         limits: Limits,
         sandbox: Sandbox,
         stdout: OutputSink,
         stderr: OutputSink,
+        plain: bool = False,
     ) -> None:
         self.name = name
+        self._plain = plain  # benchmarks' baseline: wasmtime-py's own Func.__call__
         self.limits = limits
         self.dead = False
         self.recent_stderr: list[str] = []
-        self._bridge = bridge
         self._stdout = _LineBuffer(stdout)
         self._stderr = _LineBuffer(self._remember_stderr(stderr))
         self.store = wasmtime.Store(engine)
@@ -103,7 +144,8 @@ class PluginInstance:
         self.store.set_wasi(self._wasi_config(sandbox))
         self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
         self._instance = linker.instantiate(self.store, comp)
-        self._exports = self._index_exports(engine, comp)
+        self._exports = exports.entries
+        self._funcs: dict[str, PreparedFunc | component.Func] = {}
 
     def _remember_stderr(self, sink: OutputSink) -> OutputSink:
         def remember(line: str) -> None:
@@ -122,33 +164,6 @@ class PluginInstance:
         wasi.stderr_custom = self._stderr.feed
         return wasi
 
-    def _index_exports(
-        self, engine: wasmtime.Engine, comp: component.Component
-    ) -> dict[str, _Export]:
-        exports: dict[str, _Export] = {}
-        for name, ext in comp.type.exports(engine).items():
-            ty = ext.ty
-            if isinstance(ty, component.FuncType):
-                index = comp.get_export_index(name)
-                if index is not None:
-                    exports[name] = self._export(index, ty)
-            elif isinstance(ty, component.ComponentInstanceType) and name.startswith(
-                f"{PACKAGE}/metadata@"
-            ):
-                outer = comp.get_export_index(name)
-                inner_ty = ty.exports(engine).get(METADATA_FUNCTION)
-                inner = comp.get_export_index(METADATA_FUNCTION, outer) if outer else None
-                if inner is not None and isinstance(inner_ty.ty, component.FuncType):
-                    exports[METADATA_FUNCTION] = self._export(inner, inner_ty.ty)
-        return exports
-
-    def _export(self, index: component.ExportIndex, ty: component.FuncType) -> _Export:
-        return _Export(
-            index=index,
-            params=[self._bridge.lower(pty) for _, pty in ty.params],
-            result=self._bridge.lift(ty.result),
-        )
-
     def has_export(self, export: str) -> bool:
         return export in self._exports
 
@@ -162,14 +177,17 @@ class PluginInstance:
         if self.dead:
             raise InstanceDead(f"plugin {self.name!r} instance is dead")
         entry = self._exports[export]
-        if entry.func is None:
-            entry.func = self._instance.get_func(self.store, entry.index)
+        func = self._funcs.get(export)
+        if func is None:
+            raw = self._instance.get_func(self.store, entry.index)
+            func = raw if self._plain else PreparedFunc(raw, entry.params, entry.result)
+            self._funcs[export] = func
         store = self.store
         lowered = [conv(store, a) if conv else a
-                   for conv, a in zip(entry.params, args, strict=True)]
+                   for conv, a in zip(entry.lower, args, strict=True)]
         store.set_epoch_deadline(deadline_ticks(deadline or self.limits.call_deadline))
         try:
-            raw = entry.func(store, *lowered)
+            raw = func(store, *lowered)
         except Exception as exc:
             self.dead = True
             self._stderr.flush()
@@ -177,7 +195,7 @@ class PluginInstance:
             raise GuestCallFailed(self.name, export, fault) from exc
         finally:
             self._stdout.flush()
-        return entry.result(store, raw) if entry.result else raw
+        return entry.lift(store, raw) if entry.lift else raw
 
     def close(self) -> None:
         self.dead = True

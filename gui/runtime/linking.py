@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import wasmtime
 from wasmtime import component
 
+from gui.runtime.codec import add_host_func
 from gui.runtime.resources import HandleTable, ResourceTypeIds
 from gui.runtime.traps import UnimplementedImport
 from gui.runtime.values import ResourceCatalog, ValueBridge
@@ -94,8 +95,23 @@ def link(
     comp: component.Component,
     bindings: HostBindings,
     table: HandleTable,
+    *,
+    plain: bool = False,
 ) -> tuple[component.Linker, ValueBridge, LinkReport]:
-    """Build a linker for ``comp`` whose host functions use ``table`` for handles."""
+    """Build a linker for ``comp`` whose host functions use ``table`` for handles.
+
+    ``plain`` links host functions through wasmtime-py's own trampoline
+    instead of :func:`gui.runtime.codec.add_host_func`; only benchmarks use
+    it, as the baseline.
+    """
+
+    def define(target: component.LinkerInstance, name: str, fn: Any,
+               fty: component.FuncType) -> None:
+        if plain:
+            target.add_func(name, fn)
+        else:
+            add_host_func(target, name, fn, fty)
+
     imports = comp.type.imports(engine)
     instance_items: dict[str, dict[str, Any]] = {}
     root_funcs: dict[str, component.FuncType] = {}
@@ -140,7 +156,8 @@ def link(
         for use in (u for u in uses if u.interface == ""):
             root.add_resource(use.name, ResourceTypeIds.host_type(use.canonical), drop)
         for fname, fty in root_funcs.items():
-            root.add_func(fname, _bind(bridge, fname, "", fty, bindings.lookup(fname, ""), report))
+            define(root, fname,
+                   _bind(bridge, fname, "", fty, bindings.lookup(fname, ""), report), fty)
         for iface, items in instance_items.items():
             with root.add_instance(iface) as inst:
                 for use in (u for u in uses if u.interface == iface):
@@ -148,7 +165,7 @@ def link(
                 for fname, fty in items.items():
                     if isinstance(fty, component.FuncType):
                         impl = bindings.lookup(iface, fname)
-                        inst.add_func(fname, _bind(bridge, iface, fname, fty, impl, report))
+                        define(inst, fname, _bind(bridge, iface, fname, fty, impl, report), fty)
     return linker, bridge, report
 
 

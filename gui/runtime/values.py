@@ -11,8 +11,8 @@ handles in the plugin's :class:`~gui.runtime.resources.HandleTable`
 
 Results and untagged variants follow wasmtime-py's convention: when the
 cases are distinguishable by Python type the value is the bare payload,
-otherwise a ``Variant``. On the host side a result holding resources is
-always written as ``Variant("ok" | "err", payload)``.
+otherwise a ``Variant`` (see :mod:`gui.runtime.codec`). On the host side a
+result holding resources is always written as ``Variant("ok" | "err", payload)``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from wasmtime.component import (
     VariantType,
 )
 
+from gui.runtime import codec
 from gui.runtime.resources import HandleTable
 
 Converter = Callable[[Storelike, Any], Any]
@@ -113,6 +114,7 @@ class ValueBridge:
     def _structural(
         self, ty: ValType, recurse: Callable[[ValType | None], Converter | None]
     ) -> Converter | None:
+        codec.freeze(ty)
         if isinstance(ty, ListType):
             element = recurse(ty.element)
             if element is None:
@@ -144,18 +146,18 @@ class ValueBridge:
 
             return record
         if isinstance(ty, VariantType | ResultType):
-            cases = ty.cases if isinstance(ty, VariantType) else [("ok", ty.ok), ("err", ty.err)]
-            convs = {name: (recurse(cty), cty) for name, cty in cases}
-            if not any(conv for conv, _ in convs.values()):
+            cases = codec.variant_cases(ty)
+            convs = {name: recurse(cty) for name, cty in cases}
+            if not any(convs.values()):
                 return None
-            tagged = _is_tagged(cases)
+            tagged = codec.is_tagged(ty)
 
             def variant(store: Storelike, value: Any) -> Any:
                 if isinstance(value, Variant):
                     tag, payload = value.tag, value.payload
                 else:
-                    tag, payload = _case_of_untagged(cases, value), value
-                conv = convs[tag][0]
+                    tag, payload = codec.untagged_case(ty, value), value
+                conv = convs[tag]
                 if conv is not None and payload is not None:
                     payload = conv(store, payload)
                 return Variant(tag, payload) if tagged else payload
@@ -163,33 +165,3 @@ class ValueBridge:
             return variant
         return None
 
-
-def _classes(ty: ValType | None) -> set[type]:
-    found: set[type] = set()
-    if ty is None:
-        found.add(object)
-    else:
-        ty.add_classes(found)
-    return found
-
-
-def _is_tagged(cases: list[tuple[str, ValType | None]]) -> bool:
-    """Mirror of wasmtime-py's rule: tagged when two cases share a Python class."""
-    seen: set[type] = set()
-    for _, cty in cases:
-        classes = _classes(cty)
-        if classes & seen:
-            return True
-        seen |= classes
-    return False
-
-
-def _case_of_untagged(cases: list[tuple[str, ValType | None]], value: Any) -> str:
-    for name, cty in cases:
-        if cty is None:
-            if value is None:
-                return name
-            continue
-        if isinstance(value, tuple(_classes(cty))):
-            return name
-    raise ValueError(f"value {value!r} matches no case")
