@@ -26,20 +26,24 @@ component, so a wasmtime-py upgrade that changes them fails loudly there.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from typing import Any
 
 from wasmtime import Storelike, WasmtimeError
+from wasmtime import _bindings as raw  # internal: the ctypes functions, minus a wrapper frame
 from wasmtime import _ffi as ffi  # internal: the C API bindings wasmtime-py itself uses
 from wasmtime._slab import Slab  # internal: thread-safe handle table for C callbacks
 from wasmtime.component import (
     BorrowType,
     Func,
-    FuncType,
     LinkerInstance,
     ListType,
     OptionType,
     OwnType,
     RecordType,
+    ResourceAny,
+    ResourceHost,
+    ResourceType,
     ResultType,
     TupleType,
     ValType,
@@ -84,6 +88,7 @@ class _FrozenCases:
     _pp_by_tag: dict[str, ValType | None]
     _pp_tagged: bool
     _pp_classes: list[tuple[str, ValType | None, tuple[type, ...]]]
+    _pp_resource_cases: list[tuple[str, ValType]]
 
     def _cases(self) -> list[tuple[str, ValType | None]]:
         return self._pp_cases
@@ -99,15 +104,12 @@ class _FrozenCases:
             if name not in self._pp_by_tag:
                 raise ValueError(f"no case {name!r} in this variant")
             ty = self._pp_by_tag[name]
+        elif isinstance(val, Variant) and val.tag in self._pp_by_tag:
+            # Host code may always spell a case out, e.g. Variant("err", message).
+            name, payload = val.tag, val.payload
+            ty = self._pp_by_tag[name]
         else:
-            for name, ty, classes in self._pp_classes:  # noqa: B007 - used after the loop
-                if ty is None:
-                    if val is None:
-                        break
-                elif isinstance(val, classes):
-                    break
-            else:
-                raise ValueError("value not valid for this variant")
+            name, ty = _untagged_case(self, val)
             payload = val
         if ty is None:
             return (name, None)
@@ -176,7 +178,24 @@ def _freeze_cases(node: Any, cases: list[tuple[str, ValType | None]]) -> None:
             tagged = True
         seen |= classes
     node._pp_tagged = tagged
-    node._pp_classes = [(name, cty, tuple(_classes(cty))) for name, cty in cases]
+    node._pp_classes = [(name, cty, tuple(_classes(cty))) for name, cty in cases
+                        if not isinstance(cty, OwnType | BorrowType)]
+    # A bound resource case holds a host object of any class: tried last.
+    node._pp_resource_cases = [(name, cty) for name, cty in cases
+                               if isinstance(cty, OwnType | BorrowType)]
+
+
+def _untagged_case(node: Any, value: Any) -> tuple[str, ValType | None]:
+    for name, cty, classes in node._pp_classes:
+        if cty is None:
+            if value is None:
+                return name, None
+        elif isinstance(value, classes):
+            return name, cty
+    if value is not None:
+        for name, cty in node._pp_resource_cases:
+            return name, cty
+    raise ValueError(f"value {value!r} is valid for no case of this variant")
 
 
 def freeze(ty: ValType | None) -> ValType | None:
@@ -216,6 +235,114 @@ def freeze(ty: ValType | None) -> ValType | None:
     return ty
 
 
+# -- host resources -----------------------------------------------------------------------
+#
+# wasmtime-py hands resources over as ResourceHost/ResourceAny objects: four
+# wrapper objects and a finalizer per handle and direction, ~65 us per
+# player in a chat event's recipient list. A bound resource node converts
+# straight between a host object (a Player, a TextComponent) and the C
+# handle, through the plugin's handle table, with the raw C calls.
+
+# Lifting a resource needs the store; convert_from_c is not given one. Every
+# entry into guest code (PreparedFunc) and every host callback pushes its
+# store context here. Runtime thread only.
+_CONTEXTS: list[Any] = []
+
+_host_new = raw._wasmtime_component_resource_host_new
+_host_rep = raw._wasmtime_component_resource_host_rep
+_host_delete = raw._wasmtime_component_resource_host_delete
+_host_to_any = raw._wasmtime_component_resource_host_to_any
+_any_to_host = raw._wasmtime_component_resource_any_to_host
+_any_delete = raw._wasmtime_component_resource_any_delete
+_RESOURCE = ffi.WASMTIME_COMPONENT_RESOURCE
+
+
+_AnyPtr = ctypes.POINTER(ffi.wasmtime_component_resource_any_t)
+_HostPtr = ctypes.POINTER(ffi.wasmtime_component_resource_host_t)
+_byref = ctypes.byref
+
+
+class _BoundResource:
+    """convert_to_c / convert_from_c for host resources of one plugin."""
+
+    _pp_table: Any
+    _pp_type_id: int
+    _pp_owned: bool
+
+    def convert_to_c(self, store: Storelike, val: Any, ptr: Any) -> None:
+        if isinstance(val, ResourceHost | ResourceAny):
+            base = OwnType if self._pp_owned else BorrowType
+            base.convert_to_c(self, store, val, ptr)  # wasmtime-py's own
+            return
+        host = _host_new(self._pp_owned, self._pp_table.issue(val), self._pp_type_id)
+        handle = _AnyPtr()
+        err = _host_to_any(store._context(), host, _byref(handle))
+        _host_delete(host)
+        if err:
+            raise WasmtimeError._from_ptr(err)
+        out = ptr.contents
+        out.kind = _RESOURCE
+        out.of.resource = handle
+
+    def convert_from_c(self, c: Any) -> Any:
+        # Take the handle out of the value (the caller deletes the value after).
+        handle = ctypes.cast(c.of.resource, _AnyPtr)
+        c.of.resource = None
+        host = _HostPtr()
+        err = _any_to_host(_CONTEXTS[-1], handle, _byref(host))  # also releases a borrow
+        _any_delete(handle)
+        if err:
+            raise WasmtimeError._from_ptr(err)
+        rep = _host_rep(host)
+        _host_delete(host)
+        if self._pp_owned:
+            return self._pp_table.take(rep)
+        return self._pp_table.get(rep)
+
+
+class _BoundOwn(OwnType):
+    pass
+
+
+class _BoundBorrow(BorrowType):
+    pass
+
+
+for _bound in (_BoundOwn, _BoundBorrow):
+    _bound.convert_to_c = _BoundResource.convert_to_c  # type: ignore[method-assign]
+    _bound.convert_from_c = _BoundResource.convert_from_c  # type: ignore[method-assign]
+
+
+def bind_resources(ty: ValType | None, table: Any,
+                   host_id: Callable[[ResourceType], int]) -> ValType | None:
+    """Freeze ``ty`` and make its resource nodes convert host objects via ``table``.
+
+    ``host_id`` maps the component's resource type to the host type id.
+    """
+    node = freeze(ty)
+    if node is None or getattr(node, "_pp_bound", False):
+        return node
+    node._pp_bound = True  # type: ignore[attr-defined]
+    if isinstance(node, OwnType | BorrowType):
+        owned = isinstance(node, OwnType)
+        node.__class__ = _BoundOwn if owned else _BoundBorrow
+        node._pp_table = table  # type: ignore[attr-defined]
+        node._pp_type_id = host_id(node.ty)  # type: ignore[attr-defined]
+        node._pp_owned = owned  # type: ignore[attr-defined]
+    elif isinstance(node, ListType):
+        bind_resources(node.element, table, host_id)
+    elif isinstance(node, RecordType):
+        for _, fty in node.fields:
+            bind_resources(fty, table, host_id)
+    elif isinstance(node, TupleType):
+        for ety in node.elements:
+            bind_resources(ety, table, host_id)
+    elif isinstance(node, VariantType | OptionType | ResultType):
+        for _, cty in node._pp_cases:  # type: ignore[attr-defined]
+            bind_resources(cty, table, host_id)
+    return node
+
+
 # -- calling exports ----------------------------------------------------------------------
 
 
@@ -246,11 +373,15 @@ class PreparedFunc:
                 space, result_ptr, result_len = None, None, 0
             func_raw = ctypes.byref(self._func._func)
             context = store._context()
-            enter_wasm(lambda: ffi.wasmtime_component_func_call(
-                func_raw, context, params, lowered, result_ptr, result_len))
-            if self._result is None:
-                return None
-            return self._result.convert_from_c(space)
+            _CONTEXTS.append(context)
+            try:
+                enter_wasm(lambda: ffi.wasmtime_component_func_call(
+                    func_raw, context, params, lowered, result_ptr, result_len))
+                if self._result is None:
+                    return None
+                return self._result.convert_from_c(space)
+            finally:
+                _CONTEXTS.pop()
         finally:
             for i in range(lowered):
                 ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
@@ -266,6 +397,8 @@ def internals_present() -> list[str]:
         (ffi, "wasmtime_component_val_delete"), (ffi, "wasmtime_component_func_callback_t"),
         (ffi, "wasmtime_component_linker_instance_add_func"),
         (LinkerInstance, "_assert_not_locked"),
+        (raw, "_wasmtime_component_resource_host_new"),
+        (raw, "_wasmtime_component_resource_any_to_host"),
     ):
         if not hasattr(owner, name):
             missing.append(f"{getattr(owner, '__name__', owner)}.{name}")
@@ -287,13 +420,7 @@ def is_tagged(ty: ValType) -> bool:
 
 def untagged_case(ty: ValType, value: Any) -> str:
     """The case an untagged (bare-payload) value of a variant-like type belongs to."""
-    for name, cty, classes in freeze(ty)._pp_classes:  # type: ignore[union-attr]
-        if cty is None:
-            if value is None:
-                return name
-        elif isinstance(value, classes):
-            return name
-    raise ValueError(f"value {value!r} matches no case")
+    return _untagged_case(freeze(ty), value)[0]
 
 
 # -- host functions -----------------------------------------------------------------------
@@ -309,9 +436,13 @@ _HOST_FUNCS: Slab[tuple[Any, list[ValType], ValType | None]] = Slab()
 def _host_trampoline(idx, context, _ty_raw, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
     def run(store: Any) -> None:
         fn, params, result = _HOST_FUNCS.get(idx or 0)
-        value = fn(store, *[ty.convert_from_c(args[i]) for i, ty in enumerate(params)])
-        if result is not None:
-            result.convert_to_c(store, value, results)
+        _CONTEXTS.append(store._context())
+        try:
+            value = fn(store, *[ty.convert_from_c(args[i]) for i, ty in enumerate(params)])
+            if result is not None:
+                result.convert_to_c(store, value, results)
+        finally:
+            _CONTEXTS.pop()
 
     return catch_exceptions(context, run)
 
@@ -322,10 +453,12 @@ def _host_finalize(idx):  # type: ignore[no-untyped-def]
         _HOST_FUNCS.deallocate(idx or 0)
 
 
-def add_host_func(instance: LinkerInstance, name: str, fn: Any, ty: FuncType) -> None:
-    """Define ``name`` in a linker instance; ``fn(store, *args)`` gets lifted values."""
-    params = [freeze(pty) for _, pty in ty.params]
-    result = freeze(ty.result)
+def add_host_func(instance: LinkerInstance, name: str, fn: Any,
+                  params: list[ValType], result: ValType | None) -> None:
+    """Define ``name`` in a linker instance; ``fn(store, *args)`` gets lifted values.
+
+    ``params``/``result`` are the function's types, frozen (and usually bound).
+    """
     instance._assert_not_locked()
     raw_name = name.encode("utf-8")
     idx = _HOST_FUNCS.allocate((fn, params, result))

@@ -17,7 +17,7 @@ import wasmtime
 from wasmtime import component
 from wasmtime.component import ValType
 
-from gui.runtime.codec import PreparedFunc, freeze
+from gui.runtime.codec import PreparedFunc
 from gui.runtime.engine import deadline_ticks
 from gui.runtime.traps import PluginFault, TrapKind, classify
 from gui.runtime.values import Converter, ValueBridge
@@ -78,22 +78,25 @@ class ExportSignature:
 
 
 class ExportTable:
-    """The plugin-world exports of one linked component, prepared once.
+    """The plugin-world exports of one linked component, prepared once, on first use.
 
-    Freezing Pumpkin's ``event`` type walks ~9,500 type nodes; doing it per
-    instance made every restart's first call ~150 ms slow. Types belong to
-    the component, so every instance of it shares this table.
+    Freezing Pumpkin's ``event`` type walks ~9,500 type nodes (~0.2 s). Types
+    belong to the component, so every instance of it (restarts included)
+    shares this table; and an export is prepared only when first called, so
+    loading pays nothing for exports a plugin never receives.
     """
 
     def __init__(self, engine: wasmtime.Engine, comp: component.Component,
                  bridge: ValueBridge) -> None:
-        self.entries: dict[str, ExportSignature] = {}
+        self._bridge = bridge
+        self._found: dict[str, tuple[component.ExportIndex, component.FuncType]] = {}
+        self._prepared: dict[str, ExportSignature] = {}
         for name, ext in comp.type.exports(engine).items():
             ty = ext.ty
             if isinstance(ty, component.FuncType):
                 index = comp.get_export_index(name)
                 if index is not None:
-                    self.entries[name] = self._signature(index, ty, bridge)
+                    self._found[name] = (index, ty)
             elif isinstance(ty, component.ComponentInstanceType) and name.startswith(
                 f"{PACKAGE}/metadata@"
             ):
@@ -101,15 +104,23 @@ class ExportTable:
                 inner_ty = ty.exports(engine).get(METADATA_FUNCTION)
                 inner = comp.get_export_index(METADATA_FUNCTION, outer) if outer else None
                 if inner is not None and isinstance(inner_ty.ty, component.FuncType):
-                    self.entries[METADATA_FUNCTION] = self._signature(inner, inner_ty.ty, bridge)
+                    self._found[METADATA_FUNCTION] = (inner, inner_ty.ty)
 
-    @staticmethod
-    def _signature(index: component.ExportIndex, ty: component.FuncType,
-                   bridge: ValueBridge) -> ExportSignature:
-        params = [freeze(pty) for _, pty in ty.params]
-        result = freeze(ty.result)
-        return ExportSignature(index, params, result, [bridge.lower(p) for p in params],
-                               bridge.lift(result))
+    def __contains__(self, name: str) -> bool:
+        return name in self._found
+
+    def signature(self, name: str) -> ExportSignature:
+        prepared = self._prepared.get(name)
+        if prepared is None:
+            index, ty = self._found[name]
+            params, lower = [], []
+            for _, pty in ty.params:
+                frozen, conv = self._bridge.prepare(pty, to_guest=True)
+                params.append(frozen)
+                lower.append(conv)
+            result, lift = self._bridge.prepare(ty.result, to_guest=False)
+            prepared = self._prepared[name] = ExportSignature(index, params, result, lower, lift)
+        return prepared
 
 
 OutputSink = Callable[[str], None]
@@ -144,7 +155,7 @@ class PluginInstance:
         self.store.set_wasi(self._wasi_config(sandbox))
         self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
         self._instance = linker.instantiate(self.store, comp)
-        self._exports = exports.entries
+        self._exports = exports
         self._funcs: dict[str, PreparedFunc | component.Func] = {}
 
     def _remember_stderr(self, sink: OutputSink) -> OutputSink:
@@ -176,7 +187,7 @@ class PluginInstance:
         """
         if self.dead:
             raise InstanceDead(f"plugin {self.name!r} instance is dead")
-        entry = self._exports[export]
+        entry = self._exports.signature(export)
         func = self._funcs.get(export)
         if func is None:
             raw = self._instance.get_func(self.store, entry.index)

@@ -67,11 +67,34 @@ class ResourceCatalog:
 
 
 class ValueBridge:
-    """Per-plugin converters between host objects and guest values."""
+    """Per-plugin conversion between host objects and guest values.
 
-    def __init__(self, table: HandleTable, catalog: ResourceCatalog) -> None:
+    The normal (fast) way binds the resource nodes of each frozen type to the
+    plugin's handle table (:func:`gui.runtime.codec.bind_resources`), so the
+    codec itself produces host objects and no extra pass is needed. ``plain``
+    keeps wasmtime-py's own resource handling and converts in a Python pass
+    over the value (:meth:`lift` / :meth:`lower`); only the benchmarks'
+    baseline uses it.
+    """
+
+    def __init__(self, table: HandleTable, catalog: ResourceCatalog, *,
+                 plain: bool = False) -> None:
         self.table = table
         self.catalog = catalog
+        self.plain = plain
+
+    def host_id(self, rtype: Any) -> int:
+        found = self.catalog.find(rtype)
+        if found is None:
+            raise TypeError("resource type is not one of this component's imports")
+        return found[0]
+
+    def prepare(self, ty: ValType | None, *, to_guest: bool) -> tuple[Any, Converter | None]:
+        """The frozen type to convert with, and the extra pass a plain bridge needs."""
+        if not self.plain:
+            return codec.bind_resources(ty, self.table, self.host_id), None
+        frozen = codec.freeze(ty)
+        return frozen, (self.lower(frozen) if to_guest else self.lift(frozen))
 
     # -- guest -> host ---------------------------------------------------------------
     def lift(self, ty: ValType | None) -> Converter | None:
