@@ -544,9 +544,18 @@ class PluginManager:
         plugin.scope.permission_nodes.clear()
 
     async def _discard_instance(self, plugin: Plugin) -> None:
+        """Close the instance and release every host object it still held."""
         instance, plugin.instance = plugin.instance, None
-        if instance is not None:
-            await self.runtime.run(instance.close)
+        if instance is None:
+            return
+        table = plugin.linked.table if plugin.linked is not None else None
+
+        def close() -> None:
+            instance.close()
+            if table is not None:
+                table.clear()
+
+        await self.runtime.run(close)
 
     # -- faults ----------------------------------------------------------------------
     async def _fault(self, plugin: Plugin, failed: GuestCallFailed) -> None:
