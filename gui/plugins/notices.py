@@ -24,4 +24,34 @@ class PluginFaulted:
     restart_after: float | None
 
 
-Notice = PluginStateChanged | PluginFaulted
+@dataclass(frozen=True)
+class PluginUpdateHeld:
+    """A new version of ``plugin`` asks for more permissions; it waits for review.
+
+    The running version keeps serving until the admin approves (then
+    ``PluginManager.apply_staged_update``) or discards the update.
+    """
+
+    plugin: str
+    version: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompileProgress:
+    """Plugins being compiled at startup: ``done`` of ``total`` finished.
+
+    ``plugin`` is the file that just finished (empty when compiling starts);
+    ``seconds`` how long it took, ``from_cache`` whether it was loaded from
+    the compile cache instead of compiled.
+    """
+
+    done: int
+    total: int
+    plugin: str = ""
+    seconds: float = 0.0
+    from_cache: bool = False
+
+
+Notice = PluginStateChanged | PluginFaulted | PluginUpdateHeld | CompileProgress

@@ -89,6 +89,7 @@ class _FrozenCases:
     _pp_tagged: bool
     _pp_classes: list[tuple[str, ValType | None, tuple[type, ...]]]
     _pp_resource_cases: list[tuple[str, ValType]]
+    _pp_spellable: bool
 
     def _cases(self) -> list[tuple[str, ValType | None]]:
         return self._pp_cases
@@ -104,8 +105,9 @@ class _FrozenCases:
             if name not in self._pp_by_tag:
                 raise ValueError(f"no case {name!r} in this variant")
             ty = self._pp_by_tag[name]
-        elif isinstance(val, Variant) and val.tag in self._pp_by_tag:
-            # Host code may always spell a case out, e.g. Variant("err", message).
+        elif self._pp_spellable and isinstance(val, Variant) and val.tag in self._pp_by_tag:
+            # Host code may spell a case out, e.g. Variant("err", message), where
+            # no case's payload is itself a Variant (else it is that payload).
             name, payload = val.tag, val.payload
             ty = self._pp_by_tag[name]
         else:
@@ -180,6 +182,7 @@ def _freeze_cases(node: Any, cases: list[tuple[str, ValType | None]]) -> None:
     node._pp_tagged = tagged
     node._pp_classes = [(name, cty, tuple(_classes(cty))) for name, cty in cases
                         if not isinstance(cty, OwnType | BorrowType)]
+    node._pp_spellable = not any(Variant in classes for _, _, classes in node._pp_classes)
     # A bound resource case holds a host object of any class: tried last.
     node._pp_resource_cases = [(name, cty) for name, cty in cases
                                if isinstance(cty, OwnType | BorrowType)]
@@ -256,6 +259,27 @@ _any_to_host = raw._wasmtime_component_resource_any_to_host
 _any_delete = raw._wasmtime_component_resource_any_delete
 _RESOURCE = ffi.WASMTIME_COMPONENT_RESOURCE
 
+# Handles lent to the guest as `borrow` during a call: (table, rep). The guest
+# never drops a borrow, so the caller releases them when the call returns
+# (see release_lent). Runtime thread only.
+_LENT: list[tuple[Any, int]] = []
+
+
+def lent_now(table: Any, rep: int) -> None:
+    """Record a handle lent to the guest for the current call."""
+    _LENT.append((table, rep))
+
+
+def lent_mark() -> int:
+    return len(_LENT)
+
+
+def release_lent(mark: int) -> None:
+    """Drop the handles lent since ``mark`` (the call that borrowed them is over)."""
+    while len(_LENT) > mark:
+        table, rep = _LENT.pop()
+        table.drop(rep)
+
 
 _AnyPtr = ctypes.POINTER(ffi.wasmtime_component_resource_any_t)
 _HostPtr = ctypes.POINTER(ffi.wasmtime_component_resource_host_t)
@@ -274,7 +298,10 @@ class _BoundResource:
             base = OwnType if self._pp_owned else BorrowType
             base.convert_to_c(self, store, val, ptr)  # wasmtime-py's own
             return
-        host = _host_new(self._pp_owned, self._pp_table.issue(val), self._pp_type_id)
+        rep = self._pp_table.issue(val)
+        if not self._pp_owned:
+            lent_now(self._pp_table, rep)
+        host = _host_new(self._pp_owned, rep, self._pp_type_id)
         handle = _AnyPtr()
         err = _host_to_any(store._context(), host, _byref(handle))
         _host_delete(host)

@@ -17,7 +17,7 @@ import wasmtime
 from wasmtime import component
 from wasmtime.component import ValType
 
-from gui.runtime.codec import PreparedFunc
+from gui.runtime.codec import PreparedFunc, lent_mark, release_lent
 from gui.runtime.engine import deadline_ticks
 from gui.runtime.traps import PluginFault, TrapKind, classify
 from gui.runtime.values import Converter, ValueBridge
@@ -194,6 +194,7 @@ class PluginInstance:
             func = raw if self._plain else PreparedFunc(raw, entry.params, entry.result)
             self._funcs[export] = func
         store = self.store
+        mark = lent_mark()
         lowered = [conv(store, a) if conv else a
                    for conv, a in zip(entry.lower, args, strict=True)]
         store.set_epoch_deadline(deadline_ticks(deadline or self.limits.call_deadline))
@@ -205,6 +206,7 @@ class PluginInstance:
             fault = classify(exc, recent_output="\n".join(self.recent_stderr))
             raise GuestCallFailed(self.name, export, fault) from exc
         finally:
+            release_lent(mark)  # borrows end with the call
             self._stdout.flush()
         return entry.lift(store, raw) if entry.lift else raw
 

@@ -125,10 +125,15 @@ class ValueBridge:
             table = self.table
             make = ResourceHost.own if isinstance(ty, OwnType) else ResourceHost.borrow
 
+            lent = isinstance(ty, BorrowType)
+
             def give(store: Storelike, obj: Any) -> ResourceHost:
                 if isinstance(obj, ResourceHost | ResourceAny):
                     return obj
-                return make(table.issue(obj), host_id)
+                rep = table.issue(obj)
+                if lent:
+                    codec.lent_now(table, rep)
+                return make(rep, host_id)
 
             return give
         return self._structural(ty, self.lower)
