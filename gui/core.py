@@ -3,10 +3,15 @@
 Both front ends use it: ``pumpkin-patch --headless`` drives it from
 stdin/stdout, and the window (gui/app.py) from Qt. Startup order:
 
-1. paths exist; the console log is open;
+1. paths exist; the console log is open; settings (config.toml) are read,
+   the grants store opened and the permission gate put in front of on-load;
 2. the plugin runtime starts (engine, epoch ticker, runtime thread);
 3. the server starts (config, ops, tick loop);
-4. plugins load (compiled in parallel, loaded one by one; a broken one is
+4. the marketplace finishes an install a killed process left half-done
+   (gui/market/journal.py) and serves the built-in samples source on
+   127.0.0.1 (building the samples in the background, unless
+   ``$PUMPKIN_PATCH_BUILD_SAMPLES`` is "0");
+5. plugins load (compiled in parallel, loaded one by one; a broken one is
    recorded and skipped).
 
 Shutdown runs the other way: plugins get on-unload while the server still
@@ -16,33 +21,95 @@ runs, then the server stops, then the runtime thread is joined.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 
+from gui.market import Marketplace
 from gui.paths import AppPaths
+from gui.permissions import (
+    GrantStore,
+    PermissionGate,
+    PermissionPolicy,
+    PermissionService,
+    grants_file,
+)
 from gui.plugins import PluginManager
 from gui.runtime import Limits, PluginRuntime
+from gui.runtime.instance import MIB
 from gui.server.console import ConsoleLog
 from gui.server.instance import ServerInstance
+from gui.settings import AppSettings, PluginSettings
 
 log = logging.getLogger(__name__)
+
+# "0" keeps the app from building the sample plugins (tests, CI); they are then
+# served only if an earlier run (or 'market build-samples') built them.
+BUILD_SAMPLES_ENV = "PUMPKIN_PATCH_BUILD_SAMPLES"
 
 
 class ServerCore:
     """Owns the server, the runtime and the plugin manager of one profile."""
 
-    def __init__(self, paths: AppPaths, *, limits: Limits | None = None) -> None:
+    def __init__(self, paths: AppPaths, *, limits: Limits | None = None,
+                 settings: AppSettings | None = None) -> None:
+        """Assemble the core of one profile.
+
+        Args:
+            paths: The profile's folders.
+            limits: Per-plugin limits; default from the settings.
+            settings: Default: read from ``paths.config_file`` (problems with it are
+                shown on the console when the core starts).
+        """
         self.paths = paths.ensure()
         self.console = ConsoleLog()
+        self._startup_warnings: list[str] = []
+        self.settings = settings or AppSettings.load(paths.config_file,
+                                                     warn=self._startup_warnings.append)
         self.server = ServerInstance(paths.server_dir, console=self.console)
         self.runtime = PluginRuntime(paths.compile_cache_dir)
-        self.plugins = PluginManager(self.server, self.runtime, paths, limits=limits)
+        policy = PermissionPolicy.from_settings(self.settings)
+        self.grants = GrantStore(grants_file(paths),
+                                 warn=lambda message: self.console.warn("permissions", message))
+        self.gate = PermissionGate(self.grants, policy, paths)
+        self.plugins = PluginManager(self.server, self.runtime, paths,
+                                     limits=limits or limits_from(self.settings.plugins),
+                                     gate=self.gate)
+        self.permissions = PermissionService(self.grants, policy, self.plugins)
+        self.market = Marketplace(paths, self.runtime, grants=self.grants, policy=policy,
+                                  settings=self.settings, manager=self.plugins)
+        self.build_samples = os.environ.get(BUILD_SAMPLES_ENV, "1") != "0"
+        self.server.before_stop(self._stop_watching)
         self.server.before_stop(self.plugins.shutdown)
+        self._grants_watch: asyncio.Task[None] | None = None
         self._closed = False
 
     async def start(self) -> None:
+        for message in self._startup_warnings:
+            self.console.warn("settings", message)
         self.runtime.start()
         await self.server.start()
+        await self._start_market()
         await self.plugins.load_all()
+        # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.
+        self._grants_watch = asyncio.get_running_loop().create_task(self.permissions.watch())
+
+    async def _start_market(self) -> None:
+        """Recover an interrupted install, serve the samples source; never blocks startup."""
+        try:
+            if self.market.recover():
+                self.console.info("market", "Finished an install that was interrupted")
+            await self.market.start_embedded(build=self.build_samples)
+        except Exception as exc:  # the server runs without the marketplace
+            log.exception("marketplace start failed")
+            self.console.error("market", f"the marketplace did not start: {exc}")
+
+    async def _stop_watching(self) -> None:
+        task, self._grants_watch = self._grants_watch, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def wait_stopped(self) -> None:
         await self.server.stopped.wait()
@@ -53,4 +120,12 @@ class ServerCore:
             return
         await self.server.stop()  # runs before_stop hooks: plugins get on-unload
         self._closed = True
+        await self.market.close()
         await asyncio.to_thread(self.runtime.shutdown)
+
+
+def limits_from(plugins: PluginSettings) -> Limits:
+    """The runtime's per-plugin limits from ``[plugins]`` in config.toml."""
+    return Limits(memory_bytes=plugins.max_memory_mb * MIB,
+                  load_deadline=plugins.load_deadline_ms / 1000,
+                  call_deadline=plugins.call_deadline_ms / 1000)

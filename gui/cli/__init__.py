@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 
 import gui
-from gui.cli import bench, plugin
+from gui.cli import bench, market, plugin
 from gui.paths import AppPaths
 
-GROUPS = (plugin, bench)
+GROUPS = (plugin, market, bench)
 
 
 def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:

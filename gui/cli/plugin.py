@@ -1,4 +1,16 @@
-"""``pumpkin-patch plugin ...``: inspect, add, list, remove, api-coverage."""
+"""``pumpkin-patch plugin ...``: inspect, add, list, remove, api-coverage, and permissions.
+
+Permission verbs (they change ``<config_dir>/grants.json``; a running server
+picks the change up within a second and reloads the plugin):
+
+- ``add FILE.wasm``: on a terminal, asks one question per requested
+  permission; without one, the plugin stays undecided and does not run.
+  A new version of an installed plugin that requests nothing new inherits
+  its grants; one that requests more waits in ``plugins/.staged`` for review.
+- ``grants NAME``: what NAME requests, what it is granted, and why not.
+- ``grant NAME PERM`` / ``revoke NAME PERM``: one permission at a time.
+- ``approve NAME [--all|--none]`` / ``decline NAME``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +18,27 @@ import argparse
 import asyncio
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gui.cli.common import fail, with_runtime
 from gui.paths import AppPaths
+
+if TYPE_CHECKING:
+    from gui.permissions import GrantStore, PermissionPolicy, ReviewRequest
+    from gui.plugins.inspect import Inspection
+
+
+def is_interactive() -> bool:
+    """Whether questions can be asked (stdin is a terminal); tests replace this."""
+    return sys.stdin.isatty()
+
+
+def ask(question: str) -> str:
+    """Read one answer from the terminal; tests replace this."""
+    return input(question)
 
 
 def register(commands: argparse._SubParsersAction, profile_options: Callable) -> None:
@@ -21,9 +49,33 @@ def register(commands: argparse._SubParsersAction, profile_options: Callable) ->
     inspect.add_argument("file", type=Path)
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(handler=cmd_inspect)
-    add = verbs.add_parser("add", help="check a .wasm and copy it into the plugins dir")
+    add = verbs.add_parser("add", help="check a .wasm, copy it into the plugins dir and "
+                                       "decide its permissions")
     add.add_argument("file", type=Path)
     add.set_defaults(handler=cmd_add)
+    grants = verbs.add_parser("grants", help="show what a plugin requests and is granted")
+    grants.add_argument("name")
+    grants.add_argument("--json", action="store_true", help="print one JSON object")
+    grants.set_defaults(handler=cmd_grants)
+    grant = verbs.add_parser("grant", help="grant one permission to an approved plugin")
+    grant.add_argument("name")
+    grant.add_argument("permission")
+    grant.set_defaults(handler=cmd_grant)
+    revoke = verbs.add_parser("revoke", help="take one permission away from a plugin")
+    revoke.add_argument("name")
+    revoke.add_argument("permission")
+    revoke.set_defaults(handler=cmd_revoke)
+    approve = verbs.add_parser("approve", help="approve a plugin (or its held update)")
+    approve.add_argument("name")
+    which = approve.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true",
+                       help="grant every requested permission this host can grant")
+    which.add_argument("--none", action="store_true",
+                       help="let it run with no permissions")
+    approve.set_defaults(handler=cmd_approve)
+    decline = verbs.add_parser("decline", help="never run a plugin (or drop its held update)")
+    decline.add_argument("name")
+    decline.set_defaults(handler=cmd_decline)
     listing = verbs.add_parser("list", help="list installed plugins")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=cmd_list)
@@ -36,7 +88,8 @@ def register(commands: argparse._SubParsersAction, profile_options: Callable) ->
                                 help="which functions of Pumpkin's world this host implements")
     coverage.add_argument("--markdown", action="store_true", help="print a Markdown table")
     coverage.set_defaults(handler=cmd_api_coverage)
-    for parser in (inspect, add, listing, remove, coverage):
+    for parser in (inspect, add, listing, remove, coverage, grants, grant, revoke, approve,
+                   decline):
         profile_options(parser)
 
 
@@ -71,6 +124,7 @@ def cmd_inspect(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.permissions import DecisionState, build_review
     from gui.plugins.inspect import InspectError, inspect_file
 
     async def work(runtime) -> int:
@@ -78,14 +132,292 @@ def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:
             found = await inspect_file(runtime, args.file)
         except InspectError as exc:
             return fail(str(exc))
-        target = paths.plugins_dir / f"{found.metadata.name}.wasm"
-        paths.plugins_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(args.file, tmp)
-        tmp.replace(target)
-        print(f"Added {found.metadata.name} {found.metadata.version} -> {target}")
-        print("It loads the next time the server starts (or run 'plugin reload "
-              f"{found.metadata.name}' in a running server).")
+        md = found.metadata
+        store, policy = _grant_store(paths), _policy(paths)
+        previous = store.decision(md.name)
+        target = paths.plugins_dir / f"{md.name}.wasm"
+        requested = frozenset(md.permissions)
+        if (target.exists() and previous.state is DecisionState.APPROVED
+                and previous.sha256 != found.sha256):
+            return _add_update(args.file, found, store, policy, paths)
+        _copy_into(args.file, target)
+        print(f"Added {md.name} {md.version} -> {target}")
+        if previous.decided and previous.sha256 == found.sha256:
+            print(f"{md.name} is {previous.state} already (see 'pumpkin-patch plugin grants "
+                  f"{md.name}').")
+        elif not policy.asks(md.name) or not policy.needs_decision(md.name, requested):
+            granted = (policy.without_asking(md.name, requested) if not policy.asks(md.name)
+                       else frozenset())
+            store.approve(md.name, found.sha256, requested, granted)
+            print(f"Approved without asking (your policy): "
+                  f"{_listing(policy.effective(md.name, requested, granted))}.")
+        else:
+            review = build_review(md, previous=None, policy=policy, sha256=found.sha256)
+            if not _decide_interactively(review, store):
+                return 0
+        _print_next_load(md.name)
+        return 0
+
+    return asyncio.run(with_runtime(paths, work))
+
+
+def _add_update(source: Path, found: Inspection, store: GrantStore,
+                policy: PermissionPolicy, paths: AppPaths) -> int:
+    """``plugin add`` of a new version of an approved plugin."""
+    from gui.permissions import build_review
+
+    md = found.metadata
+    previous = store.decision(md.name)
+    requested = frozenset(md.permissions)
+    added = requested - previous.requested
+    target = paths.plugins_dir / f"{md.name}.wasm"
+    if not policy.asks(md.name) or not policy.needs_decision(md.name, added):
+        _copy_into(source, target)
+        store.approve(md.name, found.sha256, requested, previous.granted & requested)
+        print(f"Updated {md.name} to {md.version} -> {target}; it requests nothing new and "
+              f"keeps its grants: {_listing(previous.granted & requested)}.")
+        _print_next_load(md.name)
+        return 0
+    staged = _staged(paths, md.name)
+    _copy_into(source, staged)
+    review = build_review(md, previous=previous, policy=policy, sha256=found.sha256)
+    print(f"{md.name} {md.version} requests more permissions (added: {_listing(added)}); "
+          f"it waits for review in {staged} and the installed version stays in use.")
+    if _decide_interactively(review, store, staged=staged, target=target):
+        _print_next_load(md.name)
+    return 0
+
+
+def _decide_interactively(review: ReviewRequest, store: GrantStore, *,
+                          staged: Path | None = None, target: Path | None = None) -> bool:
+    """Ask on the terminal and record the approval; False when left undecided."""
+    from gui.permissions.prompt import PromptAborted, ask_review
+
+    name = review.plugin
+    if not is_interactive():
+        print(f"{name} is waiting for your decision and will not run until then: run "
+              f"'pumpkin-patch plugin approve {name} --all' (or --none, or in a terminal to "
+              f"choose one by one), 'pumpkin-patch plugin decline {name}', or review it in "
+              "the Plugins window.")
+        return False
+    try:
+        granted = ask_review(review, ask, print)
+    except PromptAborted:
+        print(f"\nNo decision recorded; {name} waits for review "
+              f"('pumpkin-patch plugin approve {name}').")
+        return False
+    store.approve(name, review.sha256, review.requested, granted)
+    if staged is not None and target is not None:
+        _copy_into(staged, target)
+        staged.unlink(missing_ok=True)
+    print(f"Approved {name} with: {_listing(granted)}.")
+    return True
+
+
+def _print_next_load(name: str) -> None:
+    print(f"It takes effect when {name} next loads: at the next server start, within a "
+          f"second in a running server, or with 'plugin reload {name}'.")
+
+
+def _listing(permissions: Any) -> str:
+    return ", ".join(sorted(permissions)) or "no permissions"
+
+
+def _copy_into(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(source, tmp)
+    tmp.replace(target)
+
+
+def _staged(paths: AppPaths, name: str) -> Path:
+    from gui.plugins.updates import STAGED_DIR
+
+    return paths.plugins_dir / STAGED_DIR / f"{name}.wasm"
+
+
+def _grant_store(paths: AppPaths) -> GrantStore:
+    from gui.permissions import GrantStore, grants_file
+
+    return GrantStore(grants_file(paths),
+                      warn=lambda message: print(f"pumpkin-patch: {message}", file=sys.stderr))
+
+
+def _policy(paths: AppPaths) -> PermissionPolicy:
+    from gui.permissions import PermissionPolicy
+    from gui.settings import AppSettings
+
+    settings = AppSettings.load(
+        paths.config_file, warn=lambda message: print(f"pumpkin-patch: {message}",
+                                                      file=sys.stderr))
+    return PermissionPolicy.from_settings(settings)
+
+
+async def _find_installed(runtime, paths: AppPaths, name: str) -> Inspection | None:
+    """The installed plugin called ``name`` (by file name first, then by metadata)."""
+    from gui.plugins.inspect import InspectError, inspect_file
+
+    direct = paths.plugins_dir / f"{name}.wasm"
+    candidates = [direct] if direct.is_file() else []
+    candidates += [p for p in sorted(paths.plugins_dir.glob("*.wasm")) if p != direct]
+    for path in candidates:
+        try:
+            found = await inspect_file(runtime, path)
+        except InspectError:
+            continue
+        if found.metadata.name == name:
+            return found
+    return None
+
+
+def _not_installed(paths: AppPaths, name: str) -> int:
+    return fail(f"no plugin called {name!r} in {paths.plugins_dir} (see 'pumpkin-patch "
+                "plugin list')")
+
+
+def cmd_grants(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.permissions import DecisionState, build_review
+
+    async def work(runtime) -> int:
+        found = await _find_installed(runtime, paths, args.name)
+        if found is None:
+            return _not_installed(paths, args.name)
+        md = found.metadata
+        store, policy = _grant_store(paths), _policy(paths)
+        decision = store.decision(md.name)
+        current = decision.sha256 == found.sha256
+        effective = (policy.effective(md.name, md.permissions, decision.granted)
+                     if decision.state is DecisionState.APPROVED else frozenset())
+        review = build_review(md, previous=None, policy=policy, sha256=found.sha256)
+        rows = [{"permission": r.permission, "granted": r.permission in effective,
+                 "risk": str(r.capability.risk), "description": r.capability.description,
+                 "grantable": r.enabled or r.initially_checked,
+                 "reason": r.reason or r.capability.reason} for r in review.rows]
+        staged = _staged(paths, md.name)
+        if args.json:
+            print(json.dumps({"name": md.name, "version": md.version,
+                              "state": str(decision.state), "sha256": found.sha256,
+                              "decision_sha256": decision.sha256,
+                              "granted": sorted(effective), "permissions": rows,
+                              "pending_update": str(staged) if staged.exists() else None},
+                             indent=2))
+            return 0
+        note = "" if current or not decision.decided else \
+            " (decided for another version of its .wasm)"
+        print(f"{md.name} {md.version}: {decision.state}{note}")
+        if not rows:
+            print("  requests no permissions")
+        width = max((len(r["permission"]) for r in rows), default=0)
+        for row in rows:
+            mark = "x" if row["granted"] else (" " if row["grantable"] else "-")
+            line = f"  [{mark}] {row['permission']:<{width}}  {row['risk']:<7} " \
+                   f"{row['description']}"
+            if not row["granted"] and row["reason"]:
+                line += f" — {row['reason']}"
+            print(line)
+        if staged.exists():
+            print(f"  An update waits for review: {staged} ('pumpkin-patch plugin approve "
+                  f"{md.name}')")
+        return 0
+
+    return asyncio.run(with_runtime(paths, work))
+
+
+def cmd_grant(args: argparse.Namespace, paths: AppPaths) -> int:
+    return _change_grant(args, paths, grant=True)
+
+
+def cmd_revoke(args: argparse.Namespace, paths: AppPaths) -> int:
+    return _change_grant(args, paths, grant=False)
+
+
+def _change_grant(args: argparse.Namespace, paths: AppPaths, *, grant: bool) -> int:
+    from gui.permissions import GrantError
+
+    store, policy = _grant_store(paths), _policy(paths)
+    name, permission = args.name, args.permission
+    try:
+        decision = store.grant(name, permission) if grant else store.revoke(name, permission)
+    except GrantError as exc:
+        return fail(str(exc))
+    if grant and policy.is_blocked(name, permission):
+        print(f"Note: {permission} is blocked by your policy (blocked_permissions in "
+              f"{paths.config_file}); {name} will not get it while it is blocked.")
+    verb = "Granted" if grant else "Revoked"
+    print(f"{verb} {permission} {'to' if grant else 'from'} {name}; it now holds: "
+          f"{_listing(policy.effective(name, decision.requested, decision.granted))}.")
+    _print_next_load(name)
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.permissions import build_review
+    from gui.plugins.inspect import InspectError, inspect_file
+
+    async def work(runtime) -> int:
+        store, policy = _grant_store(paths), _policy(paths)
+        staged = _staged(paths, args.name)
+        installed = await _find_installed(runtime, paths, args.name)
+        if installed is None:
+            return _not_installed(paths, args.name)
+        found = installed
+        if staged.exists():
+            try:
+                found = await inspect_file(runtime, staged)
+            except InspectError as exc:
+                return fail(f"the update waiting in {staged} is unusable ({exc}); delete it "
+                            f"or run 'pumpkin-patch plugin decline {args.name}'")
+        md = found.metadata
+        previous = store.decision(md.name)
+        review = build_review(md, previous=previous if previous.decided else None,
+                              policy=policy, sha256=found.sha256)
+        if args.all:
+            granted = frozenset(r.permission for r in review.rows
+                                if r.enabled or r.initially_checked)
+        elif args.none:
+            granted = frozenset()
+        elif is_interactive():
+            if _decide_interactively(review, store,
+                                     staged=staged if found is not installed else None,
+                                     target=installed.path):
+                _print_next_load(md.name)
+            return 0
+        else:
+            return fail(f"say which permissions {md.name} gets: --all, --none, or run this "
+                        "in a terminal to choose one by one "
+                        f"('pumpkin-patch plugin grants {md.name}' lists them)")
+        store.approve(md.name, found.sha256, md.permissions, granted)
+        if found is not installed:
+            _copy_into(staged, installed.path)
+            staged.unlink(missing_ok=True)
+            print(f"Installed the reviewed update {md.name} {md.version}.")
+        effective = policy.effective(md.name, md.permissions, granted)
+        print(f"Approved {md.name} with: {_listing(effective)}.")
+        refused = [r for r in review.rows if not r.enabled and not r.initially_checked]
+        for row in refused:
+            print(f"  not granted: {row.permission} — {row.reason or row.capability.reason}")
+        _print_next_load(md.name)
+        return 0
+
+    return asyncio.run(with_runtime(paths, work))
+
+
+def cmd_decline(args: argparse.Namespace, paths: AppPaths) -> int:
+    async def work(runtime) -> int:
+        store = _grant_store(paths)
+        staged = _staged(paths, args.name)
+        if staged.exists():
+            staged.unlink()
+            print(f"Dropped the update of {args.name} that waited for review; the installed "
+                  "version stays as it is.")
+            return 0
+        installed = await _find_installed(runtime, paths, args.name)
+        if installed is None:
+            return _not_installed(paths, args.name)
+        md = installed.metadata
+        store.decline(md.name, installed.sha256, md.permissions)
+        print(f"Declined {md.name}: it will not run (on-load never runs) until you approve it "
+              f"('pumpkin-patch plugin approve {md.name}').")
         return 0
 
     return asyncio.run(with_runtime(paths, work))
@@ -127,6 +459,8 @@ def cmd_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     if not target.exists():
         return fail(f"no plugin called {args.name!r} in {paths.plugins_dir}")
     target.unlink()
+    _staged(paths, args.name).unlink(missing_ok=True)
+    _grant_store(paths).forget(args.name)
     if args.delete_data:
         shutil.rmtree(paths.plugin_data_root / args.name, ignore_errors=True)
     print(f"Removed {args.name}")

@@ -59,6 +59,15 @@ class ContextApi(HostInterface):
 
     @wit("[method]context.get-data-folder")
     def get_data_folder(self, this: Any) -> str:
+        granted = self.scope.granted
+        if not granted & {"fs.read.data", "fs.write.data"}:
+            self.scope.lacks("fs.data", (
+                "asked for its data folder but holds neither fs.read.data nor fs.write.data: "
+                f"'{GUEST_DATA_DIR}' is not visible to it, so file access there fails"))
+        elif "fs.write.data" not in granted:
+            self.scope.lacks("fs.write.data", (
+                f"its data folder '{GUEST_DATA_DIR}' is read-only (fs.write.data is not "
+                "granted): writing there fails"))
         return GUEST_DATA_DIR
 
     @wit("[method]context.get-server")

@@ -92,6 +92,13 @@ class ServerApi(HostInterface):
         cpu = everything or "sys.info.cpu" in granted
         ram = everything or "sys.info.ram" in granted
         osinfo = everything or "sys.info.os" in granted
+        if not (cpu and ram and osinfo):
+            missing = [name for name, ok in (("sys.info.cpu", cpu), ("sys.info.ram", ram),
+                                             ("sys.info.os", osinfo)) if not ok]
+            self.scope.lacks("sys.info", (
+                f"called server.get-sys-info without {', '.join(missing)}: those fields are "
+                "left empty; the admin can grant them ('pumpkin-patch plugin grant "
+                f"{self.scope.plugin} sys.info.cpu', ...) if the plugin requests them"))
         setattr(info, "cpu-count", os.cpu_count() if cpu else None)
         total, used = _memory() if ram else (None, None)
         setattr(info, "total-memory", total)

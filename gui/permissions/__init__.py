@@ -1,1 +1,50 @@
-"""(filled in as the package grows)"""
+"""Plugin permissions: what a plugin may do, decided by the admin, enforced by the host.
+
+Public surface:
+    Risk, Capability, describe, CATALOGUE          (catalogue.py: Pumpkin's names)
+    PermissionPolicy                               (policy.py: allowed / blocked)
+    DecisionState, Decision, GrantStore, GrantError  (grants.py: grants.json)
+    ReviewRow, ReviewRequest, build_review         (review.py: what a review shows)
+    PermissionGate, sandbox_for                    (gate.py: the manager's LoadGate)
+    PermissionService                              (service.py: admin actions, live)
+    ask_review                                     (prompt.py: the console questions)
+    grants_file(paths)                             where the grants are stored
+"""
+
+from pathlib import Path
+
+from gui.paths import AppPaths
+from gui.permissions.catalogue import CATALOGUE, Capability, Risk, describe
+from gui.permissions.gate import PermissionGate, sandbox_for
+from gui.permissions.grants import Decision, DecisionState, GrantError, GrantStore
+from gui.permissions.policy import PermissionPolicy
+from gui.permissions.review import ReviewRequest, ReviewRow, build_review
+from gui.permissions.service import PermissionService
+
+GRANTS_FILE_NAME = "grants.json"
+
+
+def grants_file(paths: AppPaths) -> Path:
+    """The grants store of a profile: ``<config_dir>/grants.json``."""
+    return paths.config_dir / GRANTS_FILE_NAME
+
+
+__all__ = [
+    "CATALOGUE",
+    "GRANTS_FILE_NAME",
+    "Capability",
+    "Decision",
+    "DecisionState",
+    "GrantError",
+    "GrantStore",
+    "PermissionGate",
+    "PermissionPolicy",
+    "PermissionService",
+    "ReviewRequest",
+    "ReviewRow",
+    "Risk",
+    "build_review",
+    "describe",
+    "grants_file",
+    "sandbox_for",
+]

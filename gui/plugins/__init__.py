@@ -2,26 +2,50 @@
 
 Public surface:
     PluginManager, PluginError            (manager.py)
+    Admission, LoadGate, GrantNothing     (manager.py: the gate before on-load)
+    PendingUpdate, UpdateResult, UpdateOutcome  (updates.py)
     Plugin, PluginMetadata, CallMetrics   (registry.py)
     PluginState, IllegalTransition        (lifecycle.py)
     FaultPolicy, FaultRecord              (faults.py)
     EventBus                              (bus.py)
-    PluginStateChanged, PluginFaulted     (notices.py)
+    PluginStateChanged, PluginFaulted, PluginUpdateHeld  (notices.py)
+
+Updates: ``await manager.stage_update(name, new_wasm) -> UpdateResult``.
+``result.outcome`` is APPLIED (old version got on-unload, the file was
+replaced atomically, the new version loaded; ``result.state`` is its state),
+HELD (it asks for more permissions while the old version runs: kept in
+``<plugins_dir>/.staged/<name>.wasm``, ``result.pending`` / ``plugin.pending_update``
+say what it adds and removes, a PluginUpdateHeld notice was published, the
+old version keeps serving) or UNCHANGED (same sha256). After the review:
+``apply_staged_update(name, granted)`` or ``discard_staged_update(name)``.
+Raises PluginError when ``name`` is not installed or the file is not an
+update of it.
 """
 
 from gui.plugins.bus import EventBus
 from gui.plugins.faults import FaultPolicy, FaultRecord
 from gui.plugins.lifecycle import IllegalTransition, PluginState
-from gui.plugins.manager import PluginError, PluginManager
-from gui.plugins.notices import PluginFaulted, PluginStateChanged
+from gui.plugins.manager import Admission, GrantNothing, LoadGate, PluginError, PluginManager
+from gui.plugins.notices import (
+    CompileProgress,
+    PluginFaulted,
+    PluginStateChanged,
+    PluginUpdateHeld,
+)
 from gui.plugins.registry import CallMetrics, Plugin, PluginMetadata
+from gui.plugins.updates import PendingUpdate, UpdateOutcome, UpdateResult
 
 __all__ = [
+    "Admission",
     "CallMetrics",
+    "CompileProgress",
     "EventBus",
     "FaultPolicy",
     "FaultRecord",
+    "GrantNothing",
     "IllegalTransition",
+    "LoadGate",
+    "PendingUpdate",
     "Plugin",
     "PluginError",
     "PluginFaulted",
@@ -29,4 +53,7 @@ __all__ = [
     "PluginMetadata",
     "PluginState",
     "PluginStateChanged",
+    "PluginUpdateHeld",
+    "UpdateOutcome",
+    "UpdateResult",
 ]

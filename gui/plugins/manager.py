@@ -36,7 +36,13 @@ from gui.plugins.faults import FaultPolicy, FaultRecord
 from gui.plugins.inspect import InspectError, inspect_file
 from gui.plugins.lifecycle import IllegalTransition, PluginState
 from gui.plugins.logs import PluginLog
-from gui.plugins.notices import Notice, PluginFaulted, PluginStateChanged, PluginUpdateHeld
+from gui.plugins.notices import (
+    CompileProgress,
+    Notice,
+    PluginFaulted,
+    PluginStateChanged,
+    PluginUpdateHeld,
+)
 from gui.plugins.registry import Plugin, PluginMetadata
 from gui.plugins.updates import STAGED_DIR, PendingUpdate, UpdateOutcome, UpdateResult
 from gui.runtime import (
@@ -146,8 +152,10 @@ class PluginManager:
         """
         self.paths.plugins_dir.mkdir(parents=True, exist_ok=True)
         files = sorted(self.paths.plugins_dir.glob("*.wasm"))
+        progress = _CompileCounter(self, len(files))
         compiled = await asyncio.gather(
-            *(self._read_and_compile(path) for path in files), return_exceptions=True
+            *(progress.track(path, self._read_and_compile(path)) for path in files),
+            return_exceptions=True,
         )
         loaded = []
         for path, result in zip(files, compiled, strict=True):
@@ -683,6 +691,36 @@ class PluginManager:
         except (PluginError, IllegalTransition) as exc:
             return str(exc)
         return f"{plugin.name} is {plugin.lifecycle.state}"
+
+
+class _CompileCounter:
+    """Reports startup compiles as they finish (console and CompileProgress notices)."""
+
+    def __init__(self, manager: PluginManager, total: int) -> None:
+        self._manager = manager
+        self.total = total
+        self.done = 0
+        if total:
+            manager._publish(CompileProgress(0, total))
+
+    async def track(self, path: Path, work: Any) -> Any:
+        try:
+            result = await work
+        except Exception:
+            self._finished(path, None)
+            raise
+        self._finished(path, result)
+        return result
+
+    def _finished(self, path: Path, result: Any) -> None:
+        self.done += 1
+        seconds = getattr(result, "seconds", 0.0)
+        cached = bool(getattr(result, "from_cache", False))
+        how = "failed" if result is None else (
+            f"loaded from cache in {seconds:.2f} s" if cached else f"compiled in {seconds:.1f} s")
+        self._manager.server.console.info(
+            "plugins", f"[{self.done}/{self.total}] {path.name} {how}")
+        self._manager._publish(CompileProgress(self.done, self.total, path.name, seconds, cached))
 
 
 class _Calls:

@@ -15,6 +15,7 @@ from gui.plugins.logs import PluginLog
 
 if TYPE_CHECKING:
     from gui.hostapi.scope import PluginScope
+    from gui.plugins.updates import PendingUpdate
     from gui.runtime import LinkedPlugin, PluginInstance
     from gui.runtime.engine import CompiledComponent
 
@@ -91,6 +92,8 @@ class Plugin:
     faults: list[FaultRecord] = field(default_factory=list)
     trap_times: list[float] = field(default_factory=list)
     metrics: CallMetrics = field(default_factory=CallMetrics)
+    # A newer .wasm held for review while this version keeps running (see updates.py).
+    pending_update: PendingUpdate | None = None
 
     def __post_init__(self) -> None:
         self.lifecycle = Lifecycle(self.name)

@@ -1,0 +1,150 @@
+"""The permission gate: between get-metadata and on-load, decide what a plugin may do.
+
+:class:`PermissionGate` implements :class:`gui.plugins.manager.LoadGate`.
+For each plugin about to run on-load it reads the stored decision and:
+
+- undecided: approves at once when there is nothing to ask (nothing
+  requested that the admin could grant, everything allowed by policy, or
+  ``ask_permission_confirmation = false``); otherwise holds the plugin as
+  NEEDS_REVIEW;
+- declined: holds it as DECLINED (on-load never runs);
+- approved for another sha256 (an update): inherits the grants when the new
+  version requests nothing new, else holds it as NEEDS_REVIEW;
+- approved: admits it with the effective grants (policy applied: blocked
+  wins, unenforceable never granted) and the WASI sandbox those grants
+  create: the plugin's own data dir preopened as ``data`` (read-only for
+  fs.read.data, read-write with fs.write.data) and only the environment
+  variables granted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from gui.hostapi.context import GUEST_DATA_DIR
+from gui.paths import AppPaths
+from gui.permissions.grants import Decision, DecisionState, GrantStore
+from gui.permissions.policy import PermissionPolicy
+from gui.plugins.lifecycle import PluginState
+from gui.plugins.manager import Admission
+from gui.plugins.registry import Plugin
+from gui.runtime import Preopen, Sandbox
+
+log = logging.getLogger(__name__)
+
+
+def sandbox_for(plugin: str, granted: frozenset[str], policy: PermissionPolicy,
+                paths: AppPaths) -> Sandbox:
+    """The WASI sandbox that backs ``granted`` for ``plugin``, and nothing more."""
+    preopens: tuple[Preopen, ...] = ()
+    if granted & {"fs.read.data", "fs.write.data"}:
+        data_dir = paths.plugin_data_root / plugin
+        data_dir.mkdir(parents=True, exist_ok=True)
+        preopens = (Preopen(data_dir, GUEST_DATA_DIR, writable="fs.write.data" in granted),)
+    return Sandbox(env=policy.environment(plugin, granted), preopens=preopens)
+
+
+class PermissionGate:
+    """Grants, policy and updates applied to every plugin load."""
+
+    def __init__(self, store: GrantStore, policy: PermissionPolicy, paths: AppPaths) -> None:
+        self.store = store
+        self.policy = policy
+        self.paths = paths
+
+    async def admit(self, plugin: Plugin) -> Admission:
+        """The admission of ``plugin`` (its metadata was just read)."""
+        assert plugin.metadata is not None
+        name = plugin.name
+        requested = frozenset(plugin.metadata.permissions)
+        decision = self.store.decision(name)
+        if decision.state is DecisionState.APPROVED and decision.sha256 != plugin.sha256:
+            decision = self._update(name, plugin.sha256, requested, decision)
+        elif decision.state is DecisionState.DECLINED and not requested <= decision.requested:
+            decision = Decision()  # declined before, but asks for something new: ask again
+        if decision.state is DecisionState.UNDECIDED:
+            decision = self._first_time(name, plugin.sha256, requested, decision)
+        if decision.state is DecisionState.DECLINED:
+            return Admission(hold=PluginState.DECLINED, reason=(
+                f"declined by the admin; run 'pumpkin-patch plugin approve {name}' or review "
+                "it in the Plugins window to let it run"))
+        if decision.state is DecisionState.UNDECIDED:
+            return Admission(hold=PluginState.NEEDS_REVIEW, reason=self._review_reason(
+                name, requested, decision))
+        granted = self.policy.effective(name, requested, decision.granted)
+        self._report(plugin, requested, granted)
+        return Admission(granted=granted,
+                         sandbox=sandbox_for(name, granted, self.policy, self.paths))
+
+    def approve(self, plugin: str, sha256: str, requested: Iterable[str],
+                granted: Iterable[str]) -> Decision:
+        """Record an admin's approval (used by the manager for a reviewed update)."""
+        return self.store.approve(plugin, sha256, requested, granted)
+
+    def update_needs_review(self, plugin: str, requested: Iterable[str]) -> bool:
+        """Whether a new version of a running ``plugin`` must wait for the admin.
+
+        Only when it requests something the stored decision did not cover and
+        the admin would be asked about it (policy applied).
+        """
+        decision = self.store.decision(plugin)
+        wanted = frozenset(requested)
+        if decision.state is not DecisionState.APPROVED:
+            return True
+        if wanted <= decision.requested or not self.policy.asks(plugin):
+            return False
+        return bool(self.policy.needs_decision(plugin, wanted - decision.requested))
+
+    def _update(self, name: str, sha256: str, requested: frozenset[str],
+                previous: Decision) -> Decision:
+        if requested <= previous.requested:
+            log.info("%s: new .wasm requests nothing new; it inherits its grants", name)
+            return self.store.approve(name, sha256, requested, previous.granted & requested)
+        # Asking for more: hold it for review (a Decision carrying the earlier
+        # request, so the reason can name what was added).
+        return Decision(DecisionState.UNDECIDED, previous.requested, previous.granted, "")
+
+    def _first_time(self, name: str, sha256: str, requested: frozenset[str],
+                    held: Decision) -> Decision:
+        """Undecided (or an update asking for more): approve only if nothing needs asking."""
+        if self.store.damaged:
+            # Treated as undecided, never as approved: only a plugin with nothing to
+            # decide runs, and nothing is written over the damaged file.
+            if self.policy.needs_decision(name, requested):
+                return held
+            return Decision(DecisionState.APPROVED, requested, frozenset(), sha256)
+        if not self.policy.asks(name):
+            return self.store.approve(name, sha256, requested,
+                                      self.policy.without_asking(name, requested))
+        if not self.policy.needs_decision(name, requested - held.requested):
+            # Nothing new the admin could decide (nothing requested, or only what
+            # the policy allows or refuses anyway): keep earlier grants, record it.
+            return self.store.approve(name, sha256, requested, held.granted & requested)
+        return held
+
+    def _review_reason(self, name: str, requested: frozenset[str], held: Decision) -> str:
+        what = "review it in the Plugins window or run 'pumpkin-patch plugin approve " \
+               f"{name}' (or 'plugin decline {name}')"
+        if self.store.damaged:
+            return f"the grants file {self.store.path} cannot be read, so {name} is " \
+                   f"treated as undecided; {what}"
+        added = sorted(requested - held.requested)
+        if added and held.requested:
+            return f"this version requests more permissions (added: {', '.join(added)}); {what}"
+        asked = ", ".join(sorted(self.policy.needs_decision(name, requested)))
+        return f"needs review: it requests {asked}; {what}"
+
+    def _report(self, plugin: Plugin, requested: frozenset[str],
+                granted: frozenset[str]) -> None:
+        """Tell the plugin's log what it runs with and what it asked for but lacks."""
+        missing = sorted(requested - granted)
+        if not missing:
+            return
+        notes = []
+        for permission in missing:
+            refusal = self.policy.refusal(plugin.name, permission)
+            notes.append(f"{permission} ({refusal or 'not granted by the admin'})")
+        plugin.scope.log("warn", "runs without: " + "; ".join(notes)
+                         + (f"; granted: {', '.join(sorted(granted))}" if granted else ""))
+
