@@ -26,6 +26,7 @@ reviewed; an update is held while the old version keeps running).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import os
@@ -269,12 +270,13 @@ class Installer:
         if artifact.fetch is not None:
             await artifact.fetch(tmp, progress or (lambda *_: None))
         elif artifact.local_path is not None:
-            data = artifact.local_path.read_bytes()
-            tmp.write_bytes(data)
+            data = await asyncio.to_thread(artifact.local_path.read_bytes)
+            await asyncio.to_thread(tmp.write_bytes, data)
             if progress is not None:
                 progress("download", len(data), len(data))
-        wasm = tmp.read_bytes()
-        sha256 = hashlib.sha256(wasm).hexdigest()
+        # 32 MB files: read and hash off the event loop (which is the GUI thread).
+        wasm = await asyncio.to_thread(tmp.read_bytes)
+        sha256 = await asyncio.to_thread(lambda: hashlib.sha256(wasm).hexdigest())
 
         # verify
         self._enter(at, "verify", progress)
@@ -322,7 +324,7 @@ class Installer:
 
         # the current state, for update decisions
         lock = Lockfile.load(self.paths.lockfile)
-        installed_sha = sha256_of(self.paths.plugin_file(name))
+        installed_sha = await asyncio.to_thread(sha256_of, self.paths.plugin_file(name))
         if installed_sha == sha256:
             return InstallResult(name, md.version, "unchanged", source_name, signer, signature,
                                  sha256, tuple(md.permissions),
@@ -419,7 +421,7 @@ class Installer:
             lock = Lockfile.load(paths.lockfile)
             current = lock.get(name)
             plugin_path = paths.plugin_file(name)
-            installed = sha256_of(plugin_path)
+            installed = await asyncio.to_thread(sha256_of, plugin_path)
             ops: list[Move | Delete] = []
             previous: PreviousVersion | None = None
             if installed is not None:
@@ -434,7 +436,8 @@ class Installer:
             ops.append(Move(str(tmp), str(plugin_path), sha256))
             ops.append(Delete(str(paths.plugins_dir / STAGED_DIR / f"{name}.wasm")))
             new_lock = lock.put(entry.with_(previous=previous, held=None))
-            apply(paths.journal, Commit(paths.lockfile, new_lock.dumps(), ops))
+            commit = Commit(paths.lockfile, new_lock.dumps(), ops)
+            await asyncio.to_thread(apply, paths.journal, commit)
 
     async def _hold(self, name: str, tmp: Path, sha256: str, entry: LockEntry,
                     lock: Lockfile) -> None:
@@ -451,11 +454,13 @@ class Installer:
             lock = Lockfile.load(paths.lockfile)
             current = lock.get(name)
             if current is None:  # installed by hand: start its entry from the file
+                on_disk = await asyncio.to_thread(sha256_of, paths.plugin_file(name))
                 current = LockEntry(name=name, version="?", file=f"{name}.wasm",
-                                    sha256=sha256_of(paths.plugin_file(name)) or "",
+                                    sha256=on_disk or "",
                                     public_id=f"local-{name}")
             new_lock = lock.put(current.with_(held=held))
-            apply(paths.journal, Commit(paths.lockfile, new_lock.dumps(), ops))
+            commit = Commit(paths.lockfile, new_lock.dumps(), ops)
+            await asyncio.to_thread(apply, paths.journal, commit)
 
     # -- rollback and uninstall ----------------------------------------------------------------
     async def rollback(self, name: str) -> InstallResult:
@@ -477,12 +482,12 @@ class Installer:
                 raise InstallError("rollback", name, entry.source,
                                    "no previous version is kept (only the version before the "
                                    "last update can be restored)")
-            if sha256_of(kept) != prev.sha256:
+            if await asyncio.to_thread(sha256_of, kept) != prev.sha256:
                 raise InstallError("rollback", name, entry.source,
                                    f"the kept previous version {kept} does not match its "
                                    "recorded sha256; reinstall the plugin instead")
             plugin_path = paths.plugin_file(entry.name)
-            current_sha = sha256_of(plugin_path)
+            current_sha = await asyncio.to_thread(sha256_of, plugin_path)
             swap = paths.downloads_dir / f"{os.getpid()}-{entry.name}-rollback.part"
             ops: list[Move | Delete] = [Move(str(kept), str(swap), prev.sha256)]
             if current_sha is not None:
@@ -496,7 +501,8 @@ class Installer:
                 signature=prev.signature, permissions=prev.permissions,
                 installed_at=prev.installed_at, updated_at=_now(),
                 previous=entry.as_previous() if current_sha is not None else None)
-            apply(paths.journal, Commit(paths.lockfile, lock.put(restored).dumps(), ops))
+            commit = Commit(paths.lockfile, lock.put(restored).dumps(), ops)
+            await asyncio.to_thread(apply, paths.journal, commit)
         state = ""
         if self.host is not None:
             if self.host.has(entry.name):
@@ -535,7 +541,8 @@ class Installer:
                 Delete(str(paths.plugins_dir / STAGED_DIR / f"{real}.wasm"))]
             if not keep_data:
                 ops.append(Delete(str(paths.data_dir(real)), tree=True))
-            apply(paths.journal, Commit(paths.lockfile, lock.without(real).dumps(), ops))
+            commit = Commit(paths.lockfile, lock.without(real).dumps(), ops)
+            await asyncio.to_thread(apply, paths.journal, commit)
         self.grants.forget(real)
         if self.host is not None:
             await self.host.forget(real)

@@ -8,6 +8,7 @@ capabilities and a short deadline to call ``init-plugin`` and
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ class Inspection:
 async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
     """Inspect ``path``; raises :class:`InspectError` naming the file and the problem."""
     try:
-        wasm = path.read_bytes()
+        wasm = await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
         raise InspectError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not wasm.startswith(b"\0asm"):
@@ -91,7 +92,7 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
                            f"{str(exc).strip().splitlines()[0]}") from exc
     return Inspection(
         path=path,
-        sha256=hashlib.sha256(wasm).hexdigest(),
+        sha256=await asyncio.to_thread(lambda: hashlib.sha256(wasm).hexdigest()),
         size=len(wasm),
         metadata=PluginMetadata.from_wit(raw),
         world_version=linked.world.version,

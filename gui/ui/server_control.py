@@ -1,0 +1,150 @@
+"""Start, stop and restart the server of a core, and say which state it is in.
+
+Qt-free. :class:`ServerControl` adds the two states an admin sees that the
+server itself does not have: ``restarting`` (a stop followed by a start)
+and ``failed`` (the last start raised; ``error`` says why and what to do).
+The rest (``starting``, ``running``, ``stopping``, ``stopped``) mirror
+:attr:`ServerInstance.state`.
+
+A stop unloads every plugin (the manager hooks ``before_stop``); a start
+loads the plugins dir again, except the plugins the admin had disabled or
+that were quarantined, which stay that way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gui.plugins import PluginState
+
+log = logging.getLogger(__name__)
+
+STATES = ("starting", "running", "stopping", "stopped", "restarting", "failed")
+_KEPT_DOWN = (PluginState.DISABLED, PluginState.QUARANTINED)
+
+Listener = Callable[[str], None]
+
+
+class ServerControl:
+    """The window's handle on the core's server.
+
+    Attributes:
+        core: The :class:`gui.core.ServerCore`.
+        state: One of :data:`STATES`.
+        error: Why the last start failed (``None`` unless ``state == "failed"``).
+    """
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        self.error: str | None = None
+        self._restarting = False
+        self._failed = False
+        self._held: set[Path] = set()
+        self._listeners: list[Listener] = []
+        self._busy: asyncio.Lock | None = None
+        self.state = self._compute()
+        core.server.on_change(self._on_server)
+
+    # -- notifications ---------------------------------------------------------
+    def on_change(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(state)`` whenever :attr:`state` changes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _on_server(self, what: str, value: object) -> None:
+        if what == "state":
+            self._update()
+
+    def _compute(self) -> str:
+        if self._failed:
+            return "failed"
+        if self._restarting:
+            return "restarting"
+        return str(self.core.server.state)
+
+    def _update(self) -> None:
+        state = self._compute()
+        if state == self.state:
+            return
+        self.state = state
+        for listener in list(self._listeners):
+            try:
+                listener(state)
+            except Exception:
+                log.exception("server state listener %r failed", listener)
+
+    def _lock(self) -> asyncio.Lock:
+        if self._busy is None:
+            self._busy = asyncio.Lock()
+        return self._busy
+
+    # -- actions ---------------------------------------------------------------
+    async def start_core(self) -> bool:
+        """First start: the runtime, the server, then every plugin. Returns success."""
+        async with self._lock():
+            return await self._guarded(self.core.start)
+
+    async def start(self) -> bool:
+        """Start a stopped (or failed) server and its plugins. Returns success."""
+        async with self._lock():
+            return await self._start()
+
+    async def stop(self) -> None:
+        """Stop the server; plugins get on-unload first."""
+        async with self._lock():
+            await self._stop()
+
+    async def restart(self) -> bool:
+        """Stop, then start again. Returns whether the start succeeded."""
+        async with self._lock():
+            self._restarting = True
+            self._update()
+            try:
+                await self._stop()
+                return await self._start()
+            finally:
+                self._restarting = False
+                self._update()
+
+    async def _stop(self) -> None:
+        plugins = self.core.plugins.plugins.values()
+        self._held = {p.path for p in plugins if p.lifecycle.state in _KEPT_DOWN}
+        await self.core.server.stop()
+
+    async def _start(self) -> bool:
+        if self.core.server.state != "stopped":
+            return self.core.server.state == "running"
+        return await self._guarded(self._start_server_and_plugins)
+
+    async def _start_server_and_plugins(self) -> None:
+        await self.core.server.start()
+        manager = self.core.plugins
+        files = await asyncio.to_thread(lambda: sorted(manager.paths.plugins_dir.glob("*.wasm")))
+        for path in files:
+            if path in self._held:
+                continue
+            try:
+                await manager.load(path)
+            except Exception:  # one broken plugin never stops the rest
+                log.exception("loading %s failed", path)
+
+    async def _guarded(self, work: Callable[[], Any]) -> bool:
+        self._failed = False
+        self.error = None
+        self._update()
+        try:
+            await work()
+        except Exception as exc:
+            log.exception("server start failed")
+            server_dir = self.core.server.server_dir
+            self.error = (f"The server did not start: {exc}. Check {server_dir} "
+                          "(server.properties, logs/latest.log), then press Start.")
+            self._failed = True
+            self._update()
+            return False
+        self._update()
+        return True
