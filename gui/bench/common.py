@@ -62,6 +62,9 @@ class BenchProfile:
         for index, plugin in enumerate(plugins):
             shutil.copyfile(plugin, self.paths.plugins_dir / f"{index:02d}-{plugin.name}")
         self.core = ServerCore(self.paths, limits=limits)
+        # No sample building/signing for the built-in market source in the
+        # background: it would compete with what is being measured.
+        self.core.build_samples = False
         if policy is not None:
             self.core.plugins.policy = policy
 
