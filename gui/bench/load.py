@@ -41,9 +41,7 @@ async def _run(plugin: Path, options: Options) -> dict[str, float]:
                 warm.append(time.perf_counter() - started)
                 assert again.from_cache
             started = time.perf_counter()
-            scope = PluginScope(plugin="load", server=None, loop=None,  # type: ignore[arg-type]
-                                data_dir=cache, calls=None,  # type: ignore[arg-type]
-                                log=lambda level, message: None)
+            scope = PluginScope.detached("load", lambda level, message: None)
             linked = await runtime.link("load", compiled, lambda t: HostApi(scope, t))
             link_s = time.perf_counter() - started
             inst = []

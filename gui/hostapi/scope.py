@@ -101,6 +101,17 @@ class PluginScope:
     # Capabilities a host function found missing, already reported (see lacks()).
     reported_missing: set[tuple[str, frozenset[str]]] = field(default_factory=set)
 
+    @classmethod
+    def detached(cls, plugin: str, log: LogSink) -> PluginScope:
+        """A scope with no server behind it: for reading metadata (inspect, benchmarks).
+
+        Host functions that need the server fail (the call traps as a host
+        error); init-plugin and get-metadata do not need it.
+        """
+        return cls(plugin=plugin, server=None, loop=None,  # type: ignore[arg-type]
+                   data_dir=Path("/nonexistent"), calls=None,  # type: ignore[arg-type]
+                   log=log)
+
     @property
     def logger(self) -> logging.Logger:
         return logging.getLogger(f"pumpkin_patch.plugin.{self.plugin}")

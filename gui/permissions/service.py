@@ -139,7 +139,9 @@ class PermissionService:
         pending = plugin.pending_update
         if pending is not None and not pending.staged_path.exists():
             plugin.pending_update = None  # approved or dropped from the command line
-            if plugin.path.exists() and sha256_file(plugin.path) != plugin.sha256:
+            on_disk = await asyncio.to_thread(sha256_file, plugin.path) \
+                if plugin.path.exists() else None
+            if on_disk is not None and on_disk != plugin.sha256:
                 await self.manager.unload(plugin.name)
                 plugin.linked = None
                 await self.manager.load(plugin.path)

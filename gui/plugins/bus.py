@@ -43,6 +43,3 @@ class EventBus:
             )
             self._ordered[event_type] = ordered
         return ordered
-
-    def registrations(self, plugin: str) -> list[EventRegistration]:
-        return [r for regs in self._by_type.values() for r in regs if r.plugin == plugin]

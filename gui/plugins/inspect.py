@@ -68,11 +68,8 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
         raise InspectError(f"{path.name}: not a valid WebAssembly component: "
                            f"{str(exc).strip().splitlines()[0]}") from exc
     output: list[str] = []
-    scope = PluginScope(
-        plugin=path.stem, server=None, loop=None, data_dir=Path("/nonexistent"),  # type: ignore[arg-type]
-        calls=None,  # type: ignore[arg-type]
-        log=lambda level, message: output.append(f"{level}: {message}"),
-    )
+    scope = PluginScope.detached(
+        path.stem, lambda level, message: output.append(f"{level}: {message}"))
     try:
         linked = await runtime.link(path.stem, compiled, lambda table: HostApi(scope, table))
     except NotAPumpkinPlugin as exc:

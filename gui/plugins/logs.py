@@ -7,6 +7,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +26,28 @@ class PluginLog:
         self.plugin = plugin
         self.lines: deque[PluginLogLine] = deque(maxlen=keep)
         self._path = path
+        self._file: TextIO | None = None
         self._broken = False
 
     def write(self, level: str, message: str) -> PluginLogLine:
+        """Record a line. Runs on the server loop: one buffered write, no open/close."""
         line = PluginLogLine(time.time(), level, message)
         self.lines.append(line)
         if self._path is not None and not self._broken:
             try:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-                with self._path.open("a", encoding="utf-8") as handle:
-                    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.time))
-                    handle.write(f"{stamp} [{level.upper()}] {message}\n")
+                if self._file is None:
+                    self._path.parent.mkdir(parents=True, exist_ok=True)
+                    self._file = self._path.open("a", encoding="utf-8", buffering=1)
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.time))
+                self._file.write(f"{stamp} [{level.upper()}] {message}\n")
             except OSError as exc:
                 self._broken = True  # keep serving; say it once
                 log.warning("Cannot write the log of plugin %r to %s: %s", self.plugin,
                             self._path, exc)
         return line
+
+    def close(self) -> None:
+        """Close the file (on removal and shutdown); a later write opens it again."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -383,6 +383,7 @@ class PluginManager:
         plugin = await self.unload(name)
         plugin.lifecycle.move(S.REMOVED)
         del self.plugins[plugin.name]
+        plugin.log.close()
         await asyncio.to_thread(plugin.path.unlink, True)
         if not keep_data:
             await asyncio.to_thread(shutil.rmtree, plugin.scope.data_dir, True)
@@ -534,6 +535,9 @@ class PluginManager:
                 await self.unload(name)
             except Exception:
                 log.exception("unloading plugin %s failed", name)
+        await asyncio.sleep(0)  # let lines posted by the last guest calls land
+        for plugin in self.plugins.values():
+            plugin.log.close()
 
     def get(self, name: str) -> Plugin:
         plugin = self.plugins.get(name)

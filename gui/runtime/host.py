@@ -77,8 +77,6 @@ class PluginRuntime:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm)
 
-    def compile_blocking(self, wasm: bytes) -> CompiledComponent:
-        return self._compile_pool.submit(self.cache.load, wasm).result()
 
     async def link(self, name: str, compiled: CompiledComponent,
                    bindings: Callable[[HandleTable], HostBindings]) -> LinkedPlugin:

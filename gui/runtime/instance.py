@@ -19,7 +19,7 @@ from wasmtime.component import ValType
 
 from gui.runtime.codec import PreparedFunc, lent_mark, release_lent
 from gui.runtime.engine import deadline_ticks
-from gui.runtime.traps import PluginFault, TrapKind, classify
+from gui.runtime.traps import PluginFault, classify
 from gui.runtime.values import Converter, ValueBridge
 from gui.runtime.world import METADATA_FUNCTION, PACKAGE
 
@@ -242,5 +242,3 @@ class _LineBuffer:
             except Exception:  # a broken log sink must never trap the guest
                 log.exception("plugin output sink failed")
 
-
-DEAD_KINDS = frozenset(TrapKind) - {TrapKind.GUEST_ERROR}

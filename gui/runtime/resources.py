@@ -24,7 +24,6 @@ class ResourceTypeIds:
 
     _lock = threading.Lock()
     _ids: dict[str, int] = {}  # noqa: RUF012 - deliberately process wide
-    _names: dict[int, str] = {}  # noqa: RUF012
     _next = itertools.count(1)
 
     @classmethod
@@ -33,12 +32,8 @@ class ResourceTypeIds:
             if canonical not in cls._ids:
                 new_id = next(cls._next)
                 cls._ids[canonical] = new_id
-                cls._names[new_id] = canonical
             return cls._ids[canonical]
 
-    @classmethod
-    def name_of(cls, type_id: int) -> str:
-        return cls._names.get(type_id, f"resource#{type_id}")
 
     @classmethod
     def host_type(cls, canonical: str) -> component.ResourceType:

@@ -53,10 +53,6 @@ class UnimplementedImport(HostFunctionError):
         self.function = function
 
 
-class DeadlineExceeded(Exception):
-    """Raised on the host side when a guest call ran past its deadline."""
-
-
 _MEMORY_HINTS = ("memoryerror", "out of memory", "memory allocation of", "memory limit")
 
 _PATTERNS: tuple[tuple[re.Pattern[str], TrapKind], ...] = (
@@ -82,8 +78,6 @@ def classify(exc: BaseException, *, recent_output: str = "") -> PluginFault:
     """
     if isinstance(exc, UnimplementedImport):
         return PluginFault(TrapKind.UNIMPLEMENTED, str(exc))
-    if isinstance(exc, DeadlineExceeded):
-        return PluginFault(TrapKind.DEADLINE, str(exc))
     if isinstance(exc, HostFunctionError):
         return PluginFault(TrapKind.HOST_ERROR, str(exc))
     text = str(exc)

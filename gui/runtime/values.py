@@ -62,9 +62,6 @@ class ResourceCatalog:
                 return host_id, canonical
         return None
 
-    def __iter__(self):
-        return iter(self._entries)
-
 
 class ValueBridge:
     """Per-plugin conversion between host objects and guest values.
