@@ -12,7 +12,8 @@ PLUGINS = 10
 
 
 def run(options: Options) -> dict[str, float]:
-    plugins = [build_fixture("echo", plugin_name=f"echo{i}") for i in range(PLUGINS)]
+    plugins = [build_fixture("echo", plugin_name=f"echo{i}", command=f"ping{i}")
+               for i in range(PLUGINS)]
     return asyncio.run(_run(plugins, options))
 
 

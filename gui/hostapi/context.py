@@ -14,6 +14,7 @@ from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.command import CommandBuilder
 from gui.hostapi.scope import EventRegistration
 from gui.hostapi.values import level_number
+from gui.server.commands import CommandConflictError
 from gui.server.permission_nodes import PermissionNode
 
 # The guest path of the plugin's own data dir, preopened by WASI when the
@@ -38,8 +39,16 @@ class ContextApi(HostInterface):
     def register_command(self, this: Any, command: CommandBuilder, permission: str) -> None:
         scope = self.scope
         built = command.build(scope, permission)
-        scope.commands.append(built.names[0])
-        scope.post(scope.server.dispatcher.register, built)
+
+        def register() -> None:  # on the server's loop
+            try:
+                scope.server.dispatcher.register(built)
+            except CommandConflictError as exc:  # names both plugins and the command
+                scope.log("error", str(exc))
+                return
+            scope.commands.append(built.names[0])
+
+        scope.post(register)
 
     @wit("[method]context.register-permission")
     def register_permission(self, this: Any, permission: Any) -> str | None:

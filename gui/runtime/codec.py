@@ -1,26 +1,28 @@
 """Fast value conversion for guest calls: every type question answered once.
 
 Why this module exists: wasmtime-py converts component values with type
-objects that query the C API on every access. ``Func.__call__`` fetches the
-function type on every call, and each lower/lift of a variant re-enumerates
-all its cases (twice, to decide whether it is "tagged"). Pumpkin's ``event``
-variant has 273 cases, so one ``handle-event`` round trip spent ~20 ms just
-asking wasmtime what the type looks like.
+objects that query the C API on every access (``Func.__call__`` fetches the
+function type on every call; each lower/lift of a variant re-enumerates all
+its cases), and it builds the C value tree with ctypes, ~1 us per field.
+Pumpkin's ``event`` variant has 273 cases: one ``handle-event`` round trip
+took ~10 ms with wasmtime-py's own path.
 
-Types are immutable per component, so :func:`freeze` walks a type tree once
-and swaps each node's class for a subclass whose properties return the
-cached answers (fields, cases, element, payload, tagged-ness, a tag -> case
-table). The C-level conversion code itself stays wasmtime-py's own, which
-keeps the memory ownership rules exactly as wasmtime-py implements them.
-:class:`PreparedFunc` calls an export with a frozen signature instead of
-``Func.__call__``.
+So: :func:`freeze` walks a type tree once and swaps each node's class for a
+subclass whose properties return cached answers (fields, cases, element,
+tagged-ness). :func:`bind_resources` marks the resource nodes with the
+plugin's handle table. :func:`plan` turns that tree into a
+:class:`gui.runtime._valcodec.Plan` (C, see ``_valcodec.c``) that converts
+whole values between Python and wasmtime's C representation in one call,
+following wasmtime-py's value conventions exactly. :class:`PreparedFunc`
+calls an export with it, :func:`add_host_func` defines host functions with it.
 
 This is the ONE module that reaches into wasmtime-py internals
-(``_cases``/``_tagged``/``_lower``/``_lift``, ``Func._func``,
-``store._context()``, ``component._enter.enter_wasm``, ``wasmtime._ffi``).
-wasmtime is pinned exactly in pyproject.toml; tests/runtime/test_codec.py
-checks these internals and round-trips every kind of value through a real
-component, so a wasmtime-py upgrade that changes them fails loudly there.
+(``Func._func``, ``store._context()``, ``component._enter``, the ctypes
+functions in ``wasmtime._bindings`` and their addresses, the C value layout).
+wasmtime is pinned exactly in pyproject.toml; ``_valcodec`` refuses to start
+when wasmtime-py's declared value layout differs from the one it was written
+for, and tests/runtime/test_codec.py round-trips every kind of value through a
+real component, so a wasmtime-py upgrade that changes them fails loudly.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from wasmtime.component import (
     ListType,
     OptionType,
     OwnType,
+    Record,
     RecordType,
     ResourceAny,
     ResourceHost,
@@ -51,7 +54,26 @@ from wasmtime.component import (
     VariantType,
 )
 from wasmtime.component._enter import catch_exceptions, enter_wasm  # internal
-from wasmtime.component._types import U8, VariantLikeType
+from wasmtime.component._types import (
+    F32,
+    F64,
+    S8,
+    S16,
+    S32,
+    S64,
+    U8,
+    U16,
+    U32,
+    U64,
+    Bool,
+    Char,
+    EnumType,
+    FlagsType,
+    String,
+    VariantLikeType,
+)
+
+from gui.runtime import _valcodec as native
 
 # -- frozen type nodes --------------------------------------------------------------------
 
@@ -97,41 +119,6 @@ class _FrozenCases:
     def _tagged(self) -> bool:
         return self._pp_tagged
 
-    def _lower(self, store: Storelike, val: Any) -> tuple[str, Any]:
-        if self._pp_tagged:
-            if not isinstance(val, Variant):
-                raise TypeError("expected Variant type")
-            name, payload = val.tag, val.payload
-            if name not in self._pp_by_tag:
-                raise ValueError(f"no case {name!r} in this variant")
-            ty = self._pp_by_tag[name]
-        elif self._pp_spellable and isinstance(val, Variant) and val.tag in self._pp_by_tag:
-            # Host code may spell a case out, e.g. Variant("err", message), where
-            # no case's payload is itself a Variant (else it is that payload).
-            name, payload = val.tag, val.payload
-            ty = self._pp_by_tag[name]
-        else:
-            name, ty = _untagged_case(self, val)
-            payload = val
-        if ty is None:
-            return (name, None)
-        raw = ffi.wasmtime_component_val_t()
-        ty.convert_to_c(store, payload, ctypes.pointer(raw))
-        return (name, ffi.wasmtime_component_val_new(ctypes.byref(raw)))
-
-    def _lift(self, tag: str, ptr: Any) -> Any:
-        try:
-            ty = self._pp_by_tag[tag]
-        except KeyError:
-            raise ValueError(f"tag {tag} not found in variant cases") from None
-        if ty is None:
-            return Variant(tag) if self._pp_tagged else None
-        payload = ty.convert_from_c(ptr.contents)
-        ptr.contents.kind = ffi.WASMTIME_COMPONENT_BOOL
-        ptr.contents.of.boolean = False
-        ffi.wasmtime_component_val_delete(ptr)
-        return Variant(tag, payload) if self._pp_tagged else payload
-
 
 class _FrozenVariant(VariantType):
     @property
@@ -156,7 +143,7 @@ class _FrozenResult(ResultType):
 
 
 for _frozen in (_FrozenVariant, _FrozenOption, _FrozenResult):
-    for _name in ("_cases", "_tagged", "_lower", "_lift"):
+    for _name in ("_cases", "_tagged"):
         setattr(_frozen, _name, getattr(_FrozenCases, _name))
 
 
@@ -241,27 +228,14 @@ def freeze(ty: ValType | None) -> ValType | None:
 # -- host resources -----------------------------------------------------------------------
 #
 # wasmtime-py hands resources over as ResourceHost/ResourceAny objects: four
-# wrapper objects and a finalizer per handle and direction, ~65 us per
-# player in a chat event's recipient list. A bound resource node converts
-# straight between a host object (a Player, a TextComponent) and the C
-# handle, through the plugin's handle table, with the raw C calls.
-
-# Lifting a resource needs the store; convert_from_c is not given one. Every
-# entry into guest code (PreparedFunc) and every host callback pushes its
-# store context here. Runtime thread only.
-_CONTEXTS: list[Any] = []
-
-_host_new = raw._wasmtime_component_resource_host_new
-_host_rep = raw._wasmtime_component_resource_host_rep
-_host_delete = raw._wasmtime_component_resource_host_delete
-_host_to_any = raw._wasmtime_component_resource_host_to_any
-_any_to_host = raw._wasmtime_component_resource_any_to_host
-_any_delete = raw._wasmtime_component_resource_any_delete
-_RESOURCE = ffi.WASMTIME_COMPONENT_RESOURCE
+# wrapper objects and a finalizer per handle and direction. A bound resource
+# node converts straight between a host object (a Player, a TextComponent)
+# and the C handle through the plugin's handle table (in _valcodec); a
+# ResourceHost/ResourceAny given by host code still goes through wasmtime-py.
 
 # Handles lent to the guest as `borrow` during a call: (table, rep). The guest
 # never drops a borrow, so the caller releases them when the call returns
-# (see release_lent). Runtime thread only.
+# (see release_lent). _valcodec appends to this list. Runtime thread only.
 _LENT: list[tuple[Any, int]] = []
 
 
@@ -281,63 +255,12 @@ def release_lent(mark: int) -> None:
         table.drop(rep)
 
 
-_AnyPtr = ctypes.POINTER(ffi.wasmtime_component_resource_any_t)
-_HostPtr = ctypes.POINTER(ffi.wasmtime_component_resource_host_t)
-_byref = ctypes.byref
-
-
-class _BoundResource:
-    """convert_to_c / convert_from_c for host resources of one plugin."""
-
-    _pp_table: Any
-    _pp_type_id: int
-    _pp_owned: bool
-
-    def convert_to_c(self, store: Storelike, val: Any, ptr: Any) -> None:
-        if isinstance(val, ResourceHost | ResourceAny):
-            base = OwnType if self._pp_owned else BorrowType
-            base.convert_to_c(self, store, val, ptr)  # wasmtime-py's own
-            return
-        rep = self._pp_table.issue(val)
-        if not self._pp_owned:
-            lent_now(self._pp_table, rep)
-        host = _host_new(self._pp_owned, rep, self._pp_type_id)
-        handle = _AnyPtr()
-        err = _host_to_any(store._context(), host, _byref(handle))
-        _host_delete(host)
-        if err:
-            raise WasmtimeError._from_ptr(err)
-        out = ptr.contents
-        out.kind = _RESOURCE
-        out.of.resource = handle
-
-    def convert_from_c(self, c: Any) -> Any:
-        # Take the handle out of the value (the caller deletes the value after).
-        handle = ctypes.cast(c.of.resource, _AnyPtr)
-        c.of.resource = None
-        host = _HostPtr()
-        err = _any_to_host(_CONTEXTS[-1], handle, _byref(host))  # also releases a borrow
-        _any_delete(handle)
-        if err:
-            raise WasmtimeError._from_ptr(err)
-        rep = _host_rep(host)
-        _host_delete(host)
-        if self._pp_owned:
-            return self._pp_table.take(rep)
-        return self._pp_table.get(rep)
-
-
 class _BoundOwn(OwnType):
-    pass
+    """An ``own<T>`` node bound to a plugin's handle table (``_pp_table``, ``_pp_type_id``)."""
 
 
 class _BoundBorrow(BorrowType):
-    pass
-
-
-for _bound in (_BoundOwn, _BoundBorrow):
-    _bound.convert_to_c = _BoundResource.convert_to_c  # type: ignore[method-assign]
-    _bound.convert_from_c = _BoundResource.convert_from_c  # type: ignore[method-assign]
+    """A ``borrow<T>`` node bound to a plugin's handle table."""
 
 
 def bind_resources(ty: ValType | None, table: Any,
@@ -370,62 +293,149 @@ def bind_resources(ty: ValType | None, table: Any,
     return node
 
 
+# -- plans: the C side of a frozen type -------------------------------------------------------
+
+_SCALARS: dict[type, int] = {
+    Bool: native.BOOL, S8: native.S8, U8: native.U8, S16: native.S16, U16: native.U16,
+    S32: native.S32, U32: native.U32, S64: native.S64, U64: native.U64, F32: native.F32,
+    F64: native.F64, Char: native.CHAR, String: native.STRING,
+}
+
+
+def plan(ty: ValType) -> native.Plan:
+    """The :class:`_valcodec.Plan` of a frozen (usually bound) type, built once per node."""
+    cached = getattr(ty, "_pp_plan", None)
+    if cached is not None:
+        return cached
+    node = freeze(ty)
+    kind = _SCALARS.get(type(node))
+    children: tuple[Any, ...] = ()
+    names: tuple[str, ...] = ()
+    info: Any = None
+    if kind is not None:
+        pass
+    elif isinstance(node, _BoundOwn | _BoundBorrow):
+        kind = native.RESOURCE
+        info = (node._pp_table, node._pp_type_id, node._pp_owned, node)  # type: ignore[attr-defined]
+    elif isinstance(node, ListType):
+        if node._pp_bytes:  # type: ignore[attr-defined]
+            kind = native.BYTES
+        else:
+            kind, children = native.LIST, (plan(node.element),)
+    elif isinstance(node, RecordType):
+        kind = native.RECORD
+        names = tuple(name for name, _ in node.fields)
+        children = tuple(plan(fty) for _, fty in node.fields)
+    elif isinstance(node, TupleType):
+        kind, children = native.TUPLE, tuple(plan(ety) for ety in node.elements)
+    elif isinstance(node, VariantType | OptionType | ResultType):
+        kind = (native.VARIANT if isinstance(node, VariantType)
+                else native.OPTION if isinstance(node, OptionType) else native.RESULT)
+        cases = node._pp_cases  # type: ignore[attr-defined]
+        names = tuple(name for name, _ in cases)
+        children = tuple(None if cty is None else plan(cty) for _, cty in cases)
+        index = {name: i for i, name in enumerate(names)}
+        order = tuple((index[name], None if cty is None else classes)
+                      for name, cty, classes in node._pp_classes)  # type: ignore[attr-defined]
+        resource_cases = [index[name] for name, _ in node._pp_resource_cases]  # type: ignore[attr-defined]
+        info = (node._pp_tagged, node._pp_spellable, order,  # type: ignore[attr-defined]
+                resource_cases[0] if resource_cases else -1)
+    elif isinstance(node, EnumType):
+        kind = native.ENUM
+    elif isinstance(node, FlagsType):
+        kind = native.FLAGS
+    else:  # unbound resources, future/stream/error-context: wasmtime-py's own conversion
+        kind, info = native.FALLBACK, node
+    made = native.Plan(kind, children, names, info)
+    node._pp_plan = made  # type: ignore[attr-defined]
+    return made
+
+
+_ValPtr = ctypes.POINTER(ffi.wasmtime_component_val_t)
+
+
+def _fallback_lower(ty: ValType, store: Storelike, value: Any, address: int) -> None:
+    ty.convert_to_c(store, value, ctypes.cast(address, _ValPtr))
+
+
+def _fallback_lift(ty: ValType, address: int) -> Any:
+    return ty.convert_from_c(ffi.wasmtime_component_val_t.from_address(address))
+
+
+def _error(address: int) -> WasmtimeError:
+    return WasmtimeError._from_ptr(ctypes.cast(address, ctypes.POINTER(ffi.wasmtime_error_t)))
+
+
+# wasmtime's C functions _valcodec calls, by the name of their ctypes binding.
+_NATIVE_FUNCTIONS = [
+    "wasm_byte_vec_new", "wasmtime_component_vallist_new_uninit",
+    "wasmtime_component_valrecord_new_uninit", "wasmtime_component_valtuple_new_uninit",
+    "wasmtime_component_valflags_new_uninit", "wasmtime_component_val_new",
+    "wasmtime_component_val_delete", "wasmtime_component_resource_host_new",
+    "wasmtime_component_resource_host_to_any", "wasmtime_component_resource_host_delete",
+    "wasmtime_component_resource_any_to_host", "wasmtime_component_resource_any_delete",
+    "wasmtime_component_resource_host_rep",
+]
+
+
+def _setup_native() -> None:
+    functions = {name: ctypes.cast(getattr(raw, f"_{name}"), ctypes.c_void_p).value
+                 for name in _NATIVE_FUNCTIONS}
+    val, entry = ffi.wasmtime_component_val_t, ffi.wasmtime_component_valrecord_entry
+    layout = (ctypes.sizeof(val), val.of.offset, ctypes.sizeof(entry), entry.val.offset)
+    native.setup(functions, (Record, Variant, (ResourceHost, ResourceAny), _error,
+                             _fallback_lower, _fallback_lift), layout)
+
+
+_setup_native()
+
+
 # -- calling exports ----------------------------------------------------------------------
+
+_func_call = raw._wasmtime_component_func_call
 
 
 class PreparedFunc:
-    """An export called with a signature frozen once, instead of ``Func.__call__``."""
+    """An export called through plans built once, instead of ``Func.__call__``."""
 
     def __init__(self, func: Func, params: list[ValType], result: ValType | None) -> None:
-        """``params``/``result`` should be frozen already (freezing is per component)."""
+        """``params``/``result`` should be frozen (and bound) already: that is per component."""
         self._func = func
-        self._params = [freeze(p) for p in params]
-        self._result = freeze(result)
-        self._count = len(params)
+        self._raw = ctypes.byref(func._func)
+        self._params = tuple(plan(p) for p in params)
+        self._results = () if result is None else (plan(result),)
+        self._args_type = ffi.wasmtime_component_val_t * len(self._params)
+        self._results_type = ffi.wasmtime_component_val_t * len(self._results)
+        self._store: Storelike | None = None
+        self._context: Any = None
 
     def __call__(self, store: Storelike, *args: Any) -> Any:
-        if len(args) != self._count:
-            raise TypeError(f"expected {self._count} arguments, got {len(args)}")
-        params = (ffi.wasmtime_component_val_t * self._count)()
-        lowered = 0
+        if store is not self._store:  # a store's context pointer lives as long as the store
+            self._store, self._context = store, store._context()
+        context = self._context
+        params, results = self._args_type(), self._results_type()
+        address = ctypes.addressof(params)
+        native.lower_into(self._params, args, address, context, store, _LENT)
         try:
-            for ty, value in zip(self._params, args, strict=True):
-                ty.convert_to_c(store, value, ctypes.pointer(params[lowered]))
-                lowered += 1
-            if self._result is not None:
-                space = ffi.wasmtime_component_val_t()
-                result_ptr: Any = ctypes.byref(space)
-                result_len = 1
-            else:
-                space, result_ptr, result_len = None, None, 0
-            func_raw = ctypes.byref(self._func._func)
-            context = store._context()
-            _CONTEXTS.append(context)
-            try:
-                enter_wasm(lambda: ffi.wasmtime_component_func_call(
-                    func_raw, context, params, lowered, result_ptr, result_len))
-                if self._result is None:
-                    return None
-                return self._result.convert_from_c(space)
-            finally:
-                _CONTEXTS.pop()
+            raw_func, count, out, out_count = self._raw, len(args), results, len(self._results)
+            enter_wasm(lambda: _func_call(raw_func, context, params, count, out, out_count))
+            if not out_count:
+                return None
+            return native.lift_from(self._results, ctypes.addressof(results), context, True)[0]
         finally:
-            for i in range(lowered):
-                ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
+            native.delete_vals(address, len(args))
 
 
 def internals_present() -> list[str]:
     """Names of the wasmtime-py internals this module relies on that are missing."""
     missing = []
     for owner, name in (
-        (VariantLikeType, "_cases"), (VariantLikeType, "_tagged"), (VariantLikeType, "_lower"),
-        (VariantLikeType, "_lift"), (ListType, "_is_bytes"), (ffi, "wasmtime_component_func_call"),
-        (ffi, "wasmtime_component_val_t"), (ffi, "wasmtime_component_val_new"),
-        (ffi, "wasmtime_component_val_delete"), (ffi, "wasmtime_component_func_callback_t"),
-        (ffi, "wasmtime_component_linker_instance_add_func"),
-        (LinkerInstance, "_assert_not_locked"),
-        (raw, "_wasmtime_component_resource_host_new"),
-        (raw, "_wasmtime_component_resource_any_to_host"),
+        (VariantLikeType, "_cases"), (VariantLikeType, "_tagged"), (ListType, "_is_bytes"),
+        (raw, "_wasmtime_component_func_call"), (ffi, "wasmtime_component_val_t"),
+        (ffi, "wasmtime_component_valrecord_entry"), (ffi, "wasmtime_component_func_callback_t"),
+        (ffi, "wasmtime_component_linker_instance_add_func"), (ffi, "wasmtime_error_t"),
+        (LinkerInstance, "_assert_not_locked"), (WasmtimeError, "_from_ptr"),
+        *((raw, f"_{name}") for name in _NATIVE_FUNCTIONS),
     ):
         if not hasattr(owner, name):
             missing.append(f"{getattr(owner, '__name__', owner)}.{name}")
@@ -454,22 +464,18 @@ def untagged_case(ty: ValType, value: Any) -> str:
 #
 # wasmtime-py's own trampoline (component/_linker.py func_impl) rebuilds the
 # function type from C on every call and converts with fresh type objects.
-# This one converts with the frozen types prepared at link time.
+# This one converts with the plans prepared at link time.
 
-_HOST_FUNCS: Slab[tuple[Any, list[ValType], ValType | None]] = Slab()
+_HOST_FUNCS: Slab[tuple[Any, tuple[Any, ...], tuple[Any, ...]]] = Slab()
 
 
 @ffi.wasmtime_component_func_callback_t
 def _host_trampoline(idx, context, _ty_raw, args, nargs, results, nresults):  # type: ignore[no-untyped-def]
     def run(store: Any) -> None:
         fn, params, result = _HOST_FUNCS.get(idx or 0)
-        _CONTEXTS.append(store._context())
-        try:
-            value = fn(store, *[ty.convert_from_c(args[i]) for i, ty in enumerate(params)])
-            if result is not None:
-                result.convert_to_c(store, value, results)
-        finally:
-            _CONTEXTS.pop()
+        value = fn(store, *native.lift_from(params, args, context, False))
+        if result:
+            native.lower_into(result, (value,), results, context, store, _LENT)
 
     return catch_exceptions(context, run)
 
@@ -488,7 +494,8 @@ def add_host_func(instance: LinkerInstance, name: str, fn: Any,
     """
     instance._assert_not_locked()
     raw_name = name.encode("utf-8")
-    idx = _HOST_FUNCS.allocate((fn, params, result))
+    plans = (tuple(plan(p) for p in params), () if result is None else (plan(result),))
+    idx = _HOST_FUNCS.allocate((fn, *plans))
     err = ffi.wasmtime_component_linker_instance_add_func(
         instance.ptr(), ctypes.create_string_buffer(raw_name), len(raw_name),
         _host_trampoline, idx, _host_finalize)
