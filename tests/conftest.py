@@ -17,3 +17,15 @@ def paths(tmp_path):
     from tests.harness import test_paths
 
     return test_paths(tmp_path)
+
+
+# Tests marked sdk may build the sample plugins with pumpkin-api-py and compile
+# them cold (minutes on a fresh machine; cached after): they get a longer
+# timeout than the suite's default, unless they set their own.
+SDK_TIMEOUT = 1500
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("sdk") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SDK_TIMEOUT))

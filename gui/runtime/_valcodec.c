@@ -134,21 +134,41 @@ typedef struct Plan {
 
 static PyTypeObject PlanType;
 
-static void plan_dealloc(Plan *p) {
+/* Plans take part in garbage collection: a resource plan holds the plugin's
+   handle table and its type node, and codec.py keeps the plan on that node, a
+   cycle that would otherwise keep an unloaded plugin's table alive. */
+static int plan_traverse(Plan *p, visitproc visit, void *arg) {
+    for (Py_ssize_t i = 0; i < p->n; i++) Py_VISIT((PyObject *)p->children[i]);
+    for (Py_ssize_t i = 0; i < p->n_order; i++) Py_VISIT(p->classes[i]);
+    Py_VISIT(p->by_tag);
+    Py_VISIT(p->table);
+    Py_VISIT(p->pytype);
+    return 0;
+}
+
+static int plan_clear(Plan *p) {
     for (Py_ssize_t i = 0; i < p->n; i++) {
-        Py_XDECREF((PyObject *)p->children[i]);
-        Py_XDECREF(p->names ? p->names[i] : NULL);
+        PyObject *child = (PyObject *)p->children[i];
+        p->children[i] = NULL;
+        Py_XDECREF(child);
     }
-    for (Py_ssize_t i = 0; i < p->n_order; i++) Py_XDECREF(p->classes[i]);
+    for (Py_ssize_t i = 0; i < p->n_order; i++) Py_CLEAR(p->classes[i]);
+    Py_CLEAR(p->by_tag);
+    Py_CLEAR(p->table);
+    Py_CLEAR(p->pytype);
+    return 0;
+}
+
+static void plan_dealloc(Plan *p) {
+    PyObject_GC_UnTrack(p);
+    if (p->children) plan_clear(p);
+    for (Py_ssize_t i = 0; i < p->n; i++) Py_XDECREF(p->names ? p->names[i] : NULL);
     PyMem_Free(p->children);
     PyMem_Free(p->names);
     PyMem_Free(p->utf8);
     PyMem_Free(p->lens);
     PyMem_Free(p->order);
     PyMem_Free(p->classes);
-    Py_XDECREF(p->by_tag);
-    Py_XDECREF(p->table);
-    Py_XDECREF(p->pytype);
     Py_TYPE(p)->tp_free((PyObject *)p);
 }
 
@@ -208,7 +228,24 @@ static int plan_init(Plan *p, PyObject *args, PyObject *kwds) {
             if (!p->utf8[i]) return -1;
         }
     }
-    if (kind == K_VARIANT || kind == K_OPTION || kind == K_RESULT) {
+    bool variant_like = kind == K_VARIANT || kind == K_OPTION || kind == K_RESULT;
+    if ((variant_like || kind == K_RECORD) && PyTuple_GET_SIZE(names) != n) {
+        PyErr_SetString(PyExc_ValueError, "a record or variant plan needs one name per child");
+        return -1;
+    }
+    if (kind == K_LIST || kind == K_TUPLE || kind == K_RECORD) {
+        if (kind == K_LIST && n != 1) {
+            PyErr_SetString(PyExc_ValueError, "a list plan needs exactly one child");
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!p->children[i]) {
+                PyErr_SetString(PyExc_ValueError, "list, tuple and record children must be plans");
+                return -1;
+            }
+        }
+    }
+    if (variant_like) {
         int tagged, spellable;
         PyObject *order;
         Py_ssize_t resource_case;
@@ -277,7 +314,9 @@ static PyTypeObject PlanType = {
     .tp_name = "gui.runtime._valcodec.Plan",
     .tp_doc = "How to convert one component type (built by gui.runtime.codec).",
     .tp_basicsize = sizeof(Plan),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_traverse = (traverseproc)plan_traverse,
+    .tp_clear = (inquiry)plan_clear,
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)plan_init,
     .tp_dealloc = (destructor)plan_dealloc,
@@ -393,19 +432,20 @@ static int lower_int(int kind, PyObject *v, val *out) {
 }
 
 static int lower_seq(Plan *element, PyObject *v, val *out, bool tuple, Ctx *cx) {
-    PyObject *seq = PySequence_Fast(v, "expected a list");
+    /* A tuple of our own (the same object for a tuple): lowering an element runs
+       Python code, which could otherwise resize a list under this loop. */
+    PyObject *seq = PySequence_Tuple(v);
     if (!seq) return -1;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     val_vec vec;
     if (tuple) W.valtuple_new_uninit(&vec, (size_t)n);
     else W.vallist_new_uninit(&vec, (size_t)n);
     for (Py_ssize_t i = 0; i < n; i++) reset(&vec.data[i]);
     out->kind = tuple ? K_TUPLE : K_LIST;
     out->of.list = vec;
-    PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
         Plan *ty = tuple ? element->children[i] : element;
-        if (lower(ty, items[i], &vec.data[i], cx) < 0) {
+        if (lower(ty, PyTuple_GET_ITEM(seq, i), &vec.data[i], cx) < 0) {
             Py_DECREF(seq);
             discard(out);
             return -1;
@@ -451,7 +491,7 @@ static int lower_record(Plan *p, PyObject *v, val *out, Ctx *cx) {
     return 0;
 }
 
-/* Which case of a variant-like value, and its payload (borrowed). */
+/* Which case of a variant-like value, and its payload (a new reference). */
 static Py_ssize_t choose_case(Plan *p, PyObject *v, PyObject **payload) {
     int is_variant = PyObject_IsInstance(v, VariantClass);
     if (is_variant < 0) return -1;
@@ -467,9 +507,13 @@ static Py_ssize_t choose_case(Plan *p, PyObject *v, PyObject **payload) {
             Py_DECREF(tag);
             PyObject *pl = PyObject_GetAttr(v, s_payload);
             if (!pl) return -1;
+            Py_ssize_t chosen = PyLong_AsSsize_t(index);
+            if (chosen < 0) {
+                Py_DECREF(pl);
+                return -1;
+            }
             *payload = pl;
-            Py_DECREF(pl); /* still referenced by the Variant */
-            return PyLong_AsSsize_t(index);
+            return chosen;
         }
         if (p->tagged) {
             if (!PyErr_Occurred())
@@ -481,18 +525,23 @@ static Py_ssize_t choose_case(Plan *p, PyObject *v, PyObject **payload) {
         if (PyErr_Occurred()) return -1;
         /* an unknown tag on a spellable variant: the Variant is itself the payload */
     }
-    *payload = v;
-    for (Py_ssize_t i = 0; i < p->n_order; i++) {
+    Py_ssize_t chosen = -1;
+    for (Py_ssize_t i = 0; i < p->n_order && chosen < 0; i++) {
         PyObject *classes = p->classes[i];
         if (classes == NULL) {
-            if (v == Py_None) return p->order[i];
+            if (v == Py_None) chosen = p->order[i];
             continue;
         }
         int match = PyObject_IsInstance(v, classes);
         if (match < 0) return -1;
-        if (match) return p->order[i];
+        if (match) chosen = p->order[i];
     }
-    if (v != Py_None && p->resource_case >= 0) return p->resource_case;
+    if (chosen < 0 && v != Py_None && p->resource_case >= 0) chosen = p->resource_case;
+    if (chosen >= 0) {
+        Py_INCREF(v);
+        *payload = v;
+        return chosen;
+    }
     PyErr_Format(PyExc_ValueError, "value %R is valid for no case of this variant", v);
     return -1;
 }
@@ -501,7 +550,6 @@ static int lower_variant(Plan *p, PyObject *v, val *out, Ctx *cx) {
     PyObject *payload = NULL;
     Py_ssize_t index = choose_case(p, v, &payload);
     if (index < 0) return -1;
-    Py_INCREF(payload);
     val *boxed = NULL;
     if (p->children[index]) {
         val tmp;
@@ -538,15 +586,34 @@ static int lower_flags(PyObject *v, val *out) {
     PyObject *items = PySequence_List(v);
     if (!items) return -1;
     Py_ssize_t n = PyList_GET_SIZE(items);
+    /* Encode every name first, so a failure leaves nothing half-built. The UTF-8
+       buffers belong to the str objects, which `items` keeps alive. */
+    const char **utf8 = PyMem_Calloc(n ? n : 1, sizeof(char *));
+    Py_ssize_t *lens = PyMem_Calloc(n ? n : 1, sizeof(Py_ssize_t));
+    if (!utf8 || !lens) {
+        PyMem_Free(utf8);
+        PyMem_Free(lens);
+        Py_DECREF(items);
+        PyErr_NoMemory();
+        return -1;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (!PyUnicode_Check(PyList_GET_ITEM(items, i))) {
+        PyObject *name = PyList_GET_ITEM(items, i);
+        utf8[i] = PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &lens[i]) : NULL;
+        if (!utf8[i]) {
+            if (!PyErr_Occurred()) type_error("a set of str", v);
+            PyMem_Free(utf8);
+            PyMem_Free(lens);
             Py_DECREF(items);
-            return type_error("a set of str", v);
+            return -1;
         }
     }
     name_vec vec;
     W.valflags_new_uninit(&vec, (size_t)n);
-    for (Py_ssize_t i = 0; i < n; i++) new_name(&vec.data[i], PyList_GET_ITEM(items, i), "str");
+    for (Py_ssize_t i = 0; i < n; i++)
+        W.byte_vec_new(&vec.data[i], (size_t)lens[i], (const uint8_t *)utf8[i]);
+    PyMem_Free(utf8);
+    PyMem_Free(lens);
     Py_DECREF(items);
     out->kind = K_FLAGS;
     out->of.flags = vec;
@@ -562,6 +629,11 @@ static int lower_resource(Plan *p, PyObject *v, val *out, Ctx *cx) {
     unsigned long rep = PyLong_AsUnsignedLong(rep_obj);
     if (rep == (unsigned long)-1 && PyErr_Occurred()) {
         Py_DECREF(rep_obj);
+        return -1;
+    }
+    if (rep > UINT32_MAX) {
+        Py_DECREF(rep_obj);
+        PyErr_Format(PyExc_OverflowError, "resource handle %lu does not fit in 32 bits", rep);
         return -1;
     }
     if (!p->owned) {
@@ -609,9 +681,19 @@ static int lower(Plan *p, PyObject *v, val *out, Ctx *cx) {
     case K_CHAR:
         if (!PyUnicode_Check(v) || PyUnicode_GET_LENGTH(v) != 1)
             return type_error("a one-character str", v);
+    {
+        Py_UCS4 c = PyUnicode_READ_CHAR(v, 0);
+        /* A surrogate is no Unicode scalar value: wasmtime's C API would panic
+           (and abort the process) converting it to a Rust char. */
+        if (c >= 0xD800 && c <= 0xDFFF) {
+            PyErr_Format(PyExc_ValueError, "char U+%04X is a surrogate, not a Unicode scalar value",
+                         (unsigned int)c);
+            return -1;
+        }
         out->kind = K_CHAR;
-        out->of.character = PyUnicode_READ_CHAR(v, 0);
+        out->of.character = c;
         return 0;
+    }
     case K_STRING:
         if (new_name(&out->of.string, v, "str") < 0) return -1;
         out->kind = K_STRING;
