@@ -45,6 +45,7 @@ import qasync
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
 
+from gui.control import ServerControl
 from gui.core import ServerCore
 from gui.headless import ConsolePrinter
 from gui.paths import AppPaths
@@ -53,7 +54,6 @@ from gui.ui.garbage import GarbageCollector
 from gui.ui.icon import app_icon
 from gui.ui.main_window import MainWindow, Services
 from gui.ui.notifications import NotificationCenter
-from gui.ui.server_control import ServerControl
 from gui.ui.tasks import TaskRunner
 from gui.ui.tray import TrayNotifier
 

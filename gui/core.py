@@ -16,6 +16,11 @@ stdin/stdout, and the window (gui/app.py) from Qt. Startup order:
 
 Shutdown runs the other way: plugins get on-unload while the server still
 runs, then the server stops, then the runtime thread is joined.
+
+Between the two, the admin may stop and start the server alone
+(:meth:`ServerCore.stop_server`, :meth:`ServerCore.start_server`): the
+runtime and the marketplace stay up, plugins unload and load again, and the
+plugins the admin had disabled, or that were quarantined, stay that way.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from gui.permissions import (
     PermissionService,
     grants_file,
 )
-from gui.plugins import PluginManager
+from gui.plugins import PluginManager, PluginState
 from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
 from gui.server.console import ConsoleLog
@@ -46,6 +51,9 @@ log = logging.getLogger(__name__)
 # "0" keeps the app from building the sample plugins (tests, CI); they are then
 # served only if an earlier run (or 'market build-samples') built them.
 BUILD_SAMPLES_ENV = "PUMPKIN_PATCH_BUILD_SAMPLES"
+
+# Plugins in these states before a server stop stay down after the next start.
+KEPT_DOWN = (PluginState.DISABLED, PluginState.QUARANTINED)
 
 
 class ServerCore:
@@ -82,6 +90,7 @@ class ServerCore:
         self.server.before_stop(self._stop_watching)
         self.server.before_stop(self.plugins.shutdown)
         self._grants_watch: asyncio.Task[None] | None = None
+        self._kept_down: set[str] = set()
         self._closed = False
 
     async def start(self) -> None:
@@ -90,7 +99,27 @@ class ServerCore:
         self.runtime.start()
         await self.server.start()
         await self._start_market()
-        await self.plugins.load_all()
+        await self._start_plugins()
+
+    async def stop_server(self) -> None:
+        """Stop the server alone: plugins get on-unload; runtime and market stay up."""
+        self._kept_down = {name for name, plugin in self.plugins.plugins.items()
+                           if plugin.lifecycle.state in KEPT_DOWN}
+        await self.server.stop()
+
+    async def start_server(self) -> None:
+        """Start the server again after :meth:`stop_server`, and its plugins.
+
+        Raises:
+            RuntimeError: The server is not stopped, or the core was closed.
+        """
+        if self._closed:
+            raise RuntimeError("the core was stopped; start a new one")
+        await self.server.start()
+        await self._start_plugins()
+
+    async def _start_plugins(self) -> None:
+        await self.plugins.load_all(skip=self._kept_down)
         # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.
         self._grants_watch = asyncio.get_running_loop().create_task(self.permissions.watch())
 

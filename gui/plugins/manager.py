@@ -22,7 +22,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -145,13 +145,19 @@ class PluginManager:
         self._publish(PluginStateChanged(plugin, old, new))
 
     # -- discovery and loading ------------------------------------------------------
-    async def load_all(self) -> list[Plugin]:
+    async def load_all(self, *, skip: Collection[str] = ()) -> list[Plugin]:
         """Load every .wasm in the plugins dir; one broken plugin never stops the rest.
 
         Compiles run in parallel (the compile pool); loads then run in order.
+
+        Args:
+            skip: Names of known plugins to leave as they are (disabled or
+                quarantined before a server restart).
         """
         self.paths.plugins_dir.mkdir(parents=True, exist_ok=True)
-        files = sorted(self.paths.plugins_dir.glob("*.wasm"))
+        kept = {self.plugins[name].path for name in skip if name in self.plugins}
+        files = await asyncio.to_thread(
+            lambda: [p for p in sorted(self.paths.plugins_dir.glob("*.wasm")) if p not in kept])
         progress = _CompileCounter(self, len(files))
         compiled = await asyncio.gather(
             *(progress.track(path, self._read_and_compile(path)) for path in files),
@@ -529,10 +535,11 @@ class PluginManager:
                 tuple(sorted(new - old)), tuple(sorted(old - new))))
 
     async def shutdown(self) -> None:
-        """Unload every plugin (on-unload for the running ones)."""
-        for name in list(self.plugins):
+        """Unload every plugin (on-unload for the running ones); quarantine is kept."""
+        for name, plugin in list(self.plugins.items()):
+            kept = plugin.lifecycle.state is S.QUARANTINED
             try:
-                await self.unload(name)
+                await self.unload(name, target=S.QUARANTINED if kept else S.DISABLED)
             except Exception:
                 log.exception("unloading plugin %s failed", name)
         await asyncio.sleep(0)  # let lines posted by the last guest calls land

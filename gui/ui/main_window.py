@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.control import ServerControl
 from gui.plugins import PluginState
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.icon import app_icon
@@ -52,7 +53,6 @@ from gui.ui.playtest_page import PlaytestPage
 from gui.ui.plugin_details import DISABLE as DISABLE_ACTION
 from gui.ui.plugins_page import PluginsPage
 from gui.ui.review import Reviewer
-from gui.ui.server_control import ServerControl
 from gui.ui.server_page import ServerPage
 from gui.ui.settings_page import SettingsPage
 from gui.ui.tasks import TaskRunner

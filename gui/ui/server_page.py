@@ -21,11 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.control import ServerControl
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.console_view import ConsoleView
 from gui.ui.metrics import MetricsSampler
 from gui.ui.players_view import PlayersView
-from gui.ui.server_control import ServerControl
 from gui.ui.sparkline import Sparkline
 from gui.ui.tasks import TaskRunner
 

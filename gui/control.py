@@ -1,14 +1,12 @@
-"""Start, stop and restart the server of a core, and say which state it is in.
+"""The admin's start, stop and restart of a core's server, and the state it is in.
 
-Qt-free. :class:`ServerControl` adds the two states an admin sees that the
-server itself does not have: ``restarting`` (a stop followed by a start)
-and ``failed`` (the last start raised; ``error`` says why and what to do).
-The rest (``starting``, ``running``, ``stopping``, ``stopped``) mirror
-:attr:`ServerInstance.state`.
-
-A stop unloads every plugin (the manager hooks ``before_stop``); a start
-loads the plugins dir again, except the plugins the admin had disabled or
-that were quarantined, which stay that way.
+Qt-free (the window and tests use it). :class:`ServerControl` adds the two
+states an admin sees that the server itself does not have: ``restarting`` (a
+stop followed by a start) and ``failed`` (the last start raised; ``error``
+says why and what to do). The rest (``starting``, ``running``, ``stopping``,
+``stopped``) mirror :attr:`ServerInstance.state`. The work itself is
+:meth:`ServerCore.stop_server` / :meth:`ServerCore.start_server`; this class
+serialises the requests and says how they went.
 """
 
 from __future__ import annotations
@@ -16,15 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-from gui.plugins import PluginState
 
 log = logging.getLogger(__name__)
 
 STATES = ("starting", "running", "stopping", "stopped", "restarting", "failed")
-_KEPT_DOWN = (PluginState.DISABLED, PluginState.QUARANTINED)
 
 Listener = Callable[[str], None]
 
@@ -43,7 +37,6 @@ class ServerControl:
         self.error: str | None = None
         self._restarting = False
         self._failed = False
-        self._held: set[Path] = set()
         self._listeners: list[Listener] = []
         self._busy: asyncio.Lock | None = None
         self.state = self._compute()
@@ -111,26 +104,12 @@ class ServerControl:
                 self._update()
 
     async def _stop(self) -> None:
-        plugins = self.core.plugins.plugins.values()
-        self._held = {p.path for p in plugins if p.lifecycle.state in _KEPT_DOWN}
-        await self.core.server.stop()
+        await self.core.stop_server()
 
     async def _start(self) -> bool:
         if self.core.server.state != "stopped":
             return self.core.server.state == "running"
-        return await self._guarded(self._start_server_and_plugins)
-
-    async def _start_server_and_plugins(self) -> None:
-        await self.core.server.start()
-        manager = self.core.plugins
-        files = await asyncio.to_thread(lambda: sorted(manager.paths.plugins_dir.glob("*.wasm")))
-        for path in files:
-            if path in self._held:
-                continue
-            try:
-                await manager.load(path)
-            except Exception:  # one broken plugin never stops the rest
-                log.exception("loading %s failed", path)
+        return await self._guarded(self.core.start_server)
 
     async def _guarded(self, work: Callable[[], Any]) -> bool:
         self._failed = False
