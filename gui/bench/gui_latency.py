@@ -19,8 +19,8 @@ Figures per scenario (ms): ``max_stall``, the median over rounds of each
 round's worst stall, held against the 50 ms target (the machine is shared
 and noisy, as for every bench here); ``worst_stall``, the worst of all;
 ``p99_stall``. The chat scenario also reports the event rate the core
-reached (it saturates below 1,000/s with 5 plugins on 2 cores; the bench
-still offers 1,000/s). Qt is imported only when the bench runs.
+reached (``chat_events_per_s``: the offered 1,000/s is only a load if the
+core keeps up with it). Qt is imported only when the bench runs.
 """
 
 from __future__ import annotations
