@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 # served only if an earlier run (or 'market build-samples') built them.
 BUILD_SAMPLES_ENV = "PUMPKIN_PATCH_BUILD_SAMPLES"
 
+# How often each plugin's memory is read (gui/runtime/memory.py), seconds.
+MEMORY_SAMPLE_S = 2.0
+
 # Plugins in these states before a server stop stay down after the next start.
 KEPT_DOWN = (PluginState.DISABLED, PluginState.QUARANTINED)
 
@@ -89,7 +92,7 @@ class ServerCore:
         self.build_samples = os.environ.get(BUILD_SAMPLES_ENV, "1") != "0"
         self.server.before_stop(self._stop_watching)
         self.server.before_stop(self.plugins.shutdown)
-        self._grants_watch: asyncio.Task[None] | None = None
+        self._watches: list[asyncio.Task[None]] = []
         self._kept_down: set[str] = set()
         self._closed = False
 
@@ -120,8 +123,20 @@ class ServerCore:
 
     async def _start_plugins(self) -> None:
         await self.plugins.load_all(skip=self._kept_down)
-        # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.
-        self._grants_watch = asyncio.get_running_loop().create_task(self.permissions.watch())
+        loop = asyncio.get_running_loop()
+        self._watches = [
+            # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.
+            loop.create_task(self.permissions.watch()),
+            loop.create_task(self._watch_memory()),
+        ]
+
+    async def _watch_memory(self) -> None:
+        while True:
+            try:
+                await self.plugins.sample_memory()
+            except Exception:  # a figure on a page is never worth stopping the server
+                log.exception("reading plugin memory failed")
+            await asyncio.sleep(MEMORY_SAMPLE_S)
 
     async def _start_market(self) -> None:
         """Recover an interrupted install, serve the samples source; never blocks startup."""
@@ -134,9 +149,10 @@ class ServerCore:
             self.console.error("market", f"the marketplace did not start: {exc}")
 
     async def _stop_watching(self) -> None:
-        task, self._grants_watch = self._grants_watch, None
-        if task is not None:
+        tasks, self._watches = self._watches, []
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

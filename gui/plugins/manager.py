@@ -54,6 +54,7 @@ from gui.runtime import (
     PluginRuntime,
     Sandbox,
 )
+from gui.runtime.memory import linear_memories
 from gui.server.events import ServerEvent
 from gui.server.text import TextComponent
 
@@ -704,6 +705,14 @@ class PluginManager:
             plugin.metrics.record(time.perf_counter() - started)
 
     # -- PluginHost (server commands) --------------------------------------------------
+    async def sample_memory(self) -> None:
+        """Refresh each plugin's :attr:`Plugin.memory_bytes` (one memory-map read, in a thread)."""
+        memories = await asyncio.to_thread(linear_memories)
+        for plugin in list(self.plugins.values()):
+            instance = plugin.instance
+            plugin.memory_bytes = (instance.memory_bytes(memories)
+                                   if instance is not None and plugin.is_live() else None)
+
     def plugin_summaries(self) -> list[tuple[str, str, str]]:
         return [
             (p.name, p.metadata.version if p.metadata else "?", str(p.lifecycle.state))

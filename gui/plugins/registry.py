@@ -92,6 +92,9 @@ class Plugin:
     faults: list[FaultRecord] = field(default_factory=list)
     trap_times: list[float] = field(default_factory=list)
     metrics: CallMetrics = field(default_factory=CallMetrics)
+    # Linear memory of the running instance, bytes (None: not running, or unknown
+    # on this platform); refreshed by PluginManager.sample_memory.
+    memory_bytes: int | None = None
     # A newer .wasm held for review while this version keeps running (see updates.py).
     pending_update: PendingUpdate | None = None
 

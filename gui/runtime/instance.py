@@ -17,6 +17,7 @@ import wasmtime
 from wasmtime import component
 from wasmtime.component import ValType
 
+from gui.runtime import memory
 from gui.runtime.codec import PreparedFunc, lent_mark, release_lent
 from gui.runtime.engine import deadline_ticks
 from gui.runtime.traps import PluginFault, classify
@@ -154,7 +155,10 @@ class PluginInstance:
         self.store.set_limits(memory_size=limits.memory_bytes)
         self.store.set_wasi(self._wasi_config(sandbox))
         self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
+        before = memory.bases()
         self._instance = linker.instantiate(self.store, comp)
+        # The linear memories this instance made (see gui/runtime/memory.py).
+        self.memory_bases = memory.bases() - before
         self._exports = exports
         self._funcs: dict[str, PreparedFunc | component.Func] = {}
 
@@ -209,6 +213,10 @@ class PluginInstance:
             release_lent(mark)  # borrows end with the call
             self._stdout.flush()
         return entry.lift(store, raw) if entry.lift else raw
+
+    def memory_bytes(self, memories: dict[int, int] | None) -> int | None:
+        """Current size of this instance's linear memories, from one memory-map read."""
+        return None if self.dead else memory.size_of(self.memory_bases, memories)
 
     def close(self) -> None:
         self.dead = True

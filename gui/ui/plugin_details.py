@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui.permissions.catalogue import describe
 from gui.plugins import PluginState
+from gui.runtime.instance import MIB
 from gui.ui.badges import Badge, plugin_badge, signature_badge
 
 S = PluginState
@@ -255,8 +256,7 @@ class PluginDetails(QWidget):
                  if plugin.error else "")
         self.overview.setText(f"{error}<table>{text}</table>")
         m = plugin.metrics
-        limits = getattr(plugin.instance, "limits", None)
-        memory = f"limit {limits.memory_bytes // (1024 * 1024)} MiB" if limits else "not running"
+        memory = memory_text(plugin)
         values = [("Calls", f"{m.calls:,}"), ("Median call", f"{m.median_seconds * 1000:.2f} ms"),
                   ("Longest call", f"{m.max_seconds * 1000:.1f} ms"), ("Traps", str(m.traps)),
                   ("Memory", memory)]
@@ -331,3 +331,16 @@ class PluginDetails(QWidget):
         for line in new[-LOG_LINES:]:
             clock = dt.datetime.fromtimestamp(line.time).strftime("%H:%M:%S")
             self.log.appendPlainText(f"{clock} [{line.level.upper()}] {line.message}")
+
+
+def memory_text(plugin: Any) -> str:
+    """The plugin's linear memory against its limit, as the counters show it."""
+    limits = getattr(plugin.instance, "limits", None)
+    if limits is None or not plugin.is_live():
+        return "not running"
+    limit = f"{limits.memory_bytes / MIB:.0f} MiB"
+    if plugin.memory_bytes is None:
+        return f"limit {limit} (usage not readable on this system)"
+    used = plugin.memory_bytes / MIB
+    share = plugin.memory_bytes / limits.memory_bytes * 100 if limits.memory_bytes else 0
+    return f"{used:.1f} MiB of {limit} ({share:.0f}%)"

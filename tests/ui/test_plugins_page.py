@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -57,6 +58,10 @@ def test_disable_enable_reload_and_counters(make_app, qtbot):
     qtbot.waitUntil(lambda: manager.get("echo").metrics.calls >= 1)
     details.refresh()
     assert "Calls:" in _counters(details) and _counters(details)["Calls:"] != "0"
+    # The core reads each plugin's linear memory every 2 s; the pane shows it.
+    qtbot.waitUntil(lambda: bool(manager.get("echo").memory_bytes), timeout=5000)
+    details.refresh()
+    assert re.fullmatch(r"\d+\.\d MiB of 256 MiB \(\d+%\)", _counters(details)["Memory:"])
     loads = app.core.console.messages("plugins").count("Loaded echo 0.1.0 (from cache in")
     click(qtbot, details.buttons["reload"])
     qtbot.waitUntil(lambda: sum(m.startswith("Loaded echo 0.1.0") for m in
