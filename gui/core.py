@@ -39,7 +39,7 @@ from gui.permissions import (
     PermissionService,
     grants_file,
 )
-from gui.plugins import PluginManager, PluginState
+from gui.plugins import PluginManager, PluginState, PluginUpdateAvailable
 from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
 from gui.server.console import ConsoleLog
@@ -54,6 +54,8 @@ BUILD_SAMPLES_ENV = "PUMPKIN_PATCH_BUILD_SAMPLES"
 
 # How often each plugin's memory is read (gui/runtime/memory.py), seconds.
 MEMORY_SAMPLE_S = 2.0
+# How often the sources of installed plugins are asked for updates, seconds.
+UPDATE_CHECK_S = 30 * 60.0
 
 # Plugins in these states before a server stop stay down after the next start.
 KEPT_DOWN = (PluginState.DISABLED, PluginState.QUARANTINED)
@@ -94,6 +96,8 @@ class ServerCore:
         self.server.before_stop(self.plugins.shutdown)
         self._watches: list[asyncio.Task[None]] = []
         self._kept_down: set[str] = set()
+        self.update_check_interval = UPDATE_CHECK_S
+        self._announced: set[tuple[str, str]] = set()  # (plugin, version) told about
         self._closed = False
 
     async def start(self) -> None:
@@ -128,7 +132,27 @@ class ServerCore:
             # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.
             loop.create_task(self.permissions.watch()),
             loop.create_task(self._watch_memory()),
+            loop.create_task(self._watch_updates()),
         ]
+
+    async def _watch_updates(self) -> None:
+        """Ask the sources for updates now and then; announce each new version once."""
+        while True:
+            try:
+                found = await self.market.check_updates()
+            except Exception:  # an update check never stops the server
+                log.exception("checking for plugin updates failed")
+                found = []
+            for info in found:
+                if (info.name, info.latest) in self._announced:
+                    continue
+                self._announced.add((info.name, info.latest))
+                self.console.info("market", f"Update available: {info.name} {info.installed} "
+                                            f"-> {info.latest} from {info.source} (press Update, "
+                                            f"or run: pumpkin-patch market update {info.name})")
+                self.plugins.publish(PluginUpdateAvailable(info.name, info.installed,
+                                                           info.latest, info.source))
+            await asyncio.sleep(self.update_check_interval)
 
     async def _watch_memory(self) -> None:
         while True:

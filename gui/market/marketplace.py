@@ -106,6 +106,9 @@ class Marketplace:
     samples_cache: Path | None = None
     _session: aiohttp.ClientSession | None = field(default=None, init=False)
     embedded: EmbeddedSamples = field(init=False)
+    # What the last check_updates found, by plugin name (forgotten once updated,
+    # rolled back or uninstalled).
+    available_updates: dict[str, UpdateInfo] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.market_paths = MarketPaths(self.paths)
@@ -391,9 +394,11 @@ class Marketplace:
         return changed
 
     async def check_updates(self, names: list[str] | None = None) -> list[UpdateInfo]:
-        """Installed plugins whose source has a newer version."""
+        """Installed plugins whose source has a newer version (also kept in
+        :attr:`available_updates`). A source that cannot be reached is logged
+        and skipped; what it said before is kept."""
         found = []
-        for entry in self.installed():
+        for entry in await asyncio.to_thread(self.installed):
             if (names and entry.name not in names) or not entry.source:
                 continue
             try:
@@ -403,7 +408,11 @@ class Marketplace:
                 log.info("update check of %s failed: %s", entry.name, exc)
                 continue
             if available and latest:
-                found.append(UpdateInfo(entry.name, entry.version, latest, entry.source))
+                info = UpdateInfo(entry.name, entry.version, latest, entry.source)
+                found.append(info)
+                self.available_updates[entry.name] = info
+            else:
+                self.available_updates.pop(entry.name, None)
         return found
 
     async def update(self, name: str, review: Review,
@@ -432,12 +441,22 @@ class Marketplace:
         except SourceError as exc:
             raise InstallError("resolve", name, source.name, exc.reason) from exc
         if version_key(details.listing.version) <= version_key(entry.version):
+            self.available_updates.pop(name, None)
             return InstallResult(entry.name, entry.version, "unchanged", source.name,
                                  entry.signer or None, entry.signature, entry.sha256,
                                  entry.permissions,
                                  message=f"{entry.name} {entry.version} is the latest version")
         artifact = await self._artifact(details.listing)
-        return await self.installer.run(artifact, review, progress)
+        result = await self.installer.run(artifact, review, progress)
+        self._forget_update(name, result.version)
+        return result
+
+    def _forget_update(self, name: str, version: str | None = None) -> None:
+        """Drop a known update of ``name`` (one that ``version`` does not leave behind)."""
+        known = self.available_updates.get(name)
+        if known is not None and (version is None
+                                  or version_key(version) >= version_key(known.latest)):
+            del self.available_updates[name]
 
     async def rollback(self, name: str) -> InstallResult:
         """Go back to the version before the last update (one step).
@@ -446,7 +465,9 @@ class Marketplace:
             InstallError: nothing kept to roll back to.
         """
         self._reconciled()
-        return await self.installer.rollback(name)
+        result = await self.installer.rollback(name)
+        self._forget_update(name)  # the next check says again what is newer
+        return result
 
     async def uninstall(self, name: str, keep_data: bool = False) -> LockEntry | None:
         """Remove a plugin (its data dir too unless ``keep_data``).
@@ -454,7 +475,9 @@ class Marketplace:
         Raises:
             InstallError: no such plugin.
         """
-        return await self.installer.uninstall(name, keep_data=keep_data)
+        removed = await self.installer.uninstall(name, keep_data=keep_data)
+        self._forget_update(name)
+        return removed
 
     async def wait_samples(self, timeout: float | None = None) -> str:
         """Wait for the background sample build; returns the samples source state."""

@@ -8,7 +8,7 @@ Public surface:
     PluginState, IllegalTransition        (lifecycle.py)
     FaultPolicy, FaultRecord              (faults.py)
     EventBus                              (bus.py)
-    PluginStateChanged, PluginFaulted, PluginUpdateHeld  (notices.py)
+    PluginStateChanged, PluginFaulted, PluginUpdateHeld, PluginUpdateAvailable  (notices.py)
 
 Updates: ``await manager.stage_update(name, new_wasm) -> UpdateResult``.
 ``result.outcome`` is APPLIED (old version got on-unload, the file was
@@ -30,6 +30,7 @@ from gui.plugins.notices import (
     CompileProgress,
     PluginFaulted,
     PluginStateChanged,
+    PluginUpdateAvailable,
     PluginUpdateHeld,
 )
 from gui.plugins.registry import CallMetrics, Plugin, PluginMetadata
@@ -53,6 +54,7 @@ __all__ = [
     "PluginMetadata",
     "PluginState",
     "PluginStateChanged",
+    "PluginUpdateAvailable",
     "PluginUpdateHeld",
     "UpdateOutcome",
     "UpdateResult",

@@ -135,6 +135,10 @@ class PluginManager:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback)
 
+    def publish(self, notice: Notice) -> None:
+        """Tell every subscriber (console, window) about ``notice``."""
+        self._publish(notice)
+
     def _publish(self, notice: Notice) -> None:
         for callback in list(self._subscribers):
             try:

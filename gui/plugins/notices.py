@@ -39,6 +39,17 @@ class PluginUpdateHeld:
 
 
 @dataclass(frozen=True)
+class PluginUpdateAvailable:
+    """The source ``plugin`` was installed from offers ``latest`` (found by the
+    core's periodic update check, once per version)."""
+
+    plugin: str
+    installed: str
+    latest: str
+    source: str
+
+
+@dataclass(frozen=True)
 class CompileProgress:
     """Plugins being compiled at startup: ``done`` of ``total`` finished.
 
@@ -54,4 +65,5 @@ class CompileProgress:
     from_cache: bool = False
 
 
-Notice = PluginStateChanged | PluginFaulted | PluginUpdateHeld | CompileProgress
+Notice = (PluginStateChanged | PluginFaulted | PluginUpdateHeld | PluginUpdateAvailable
+          | CompileProgress)

@@ -78,6 +78,15 @@ def signature_badge(signer: str | None) -> Badge:
                  tooltip="Not installed from a source with a verified signature.")
 
 
+def update_badge(latest: str | None) -> Badge | None:
+    """``update X`` when the plugin's source offers a newer version, else nothing."""
+    if not latest:
+        return None
+    return Badge(f"update {latest}", "#1565c0",
+                 tooltip=f"Version {latest} is available from this plugin's source: "
+                         "open it and press Update.")
+
+
 def pill_width(metrics: QFontMetrics, text: str) -> int:
     return metrics.horizontalAdvance(text) + 14
 

@@ -21,7 +21,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gui.plugins import PluginFaulted, PluginStateChanged, PluginUpdateHeld
+from gui.plugins import (
+    PluginFaulted,
+    PluginStateChanged,
+    PluginUpdateAvailable,
+    PluginUpdateHeld,
+)
 from gui.server.console import ConsoleLine
 
 FLUSH_MS = 100
@@ -80,6 +85,7 @@ class CoreEvents(QObject):
         pluginStateChanged(str, object, object): plugin name, old and new PluginState.
         pluginFaulted(object): a :class:`gui.plugins.PluginFaulted` notice.
         pluginUpdateHeld(object): a :class:`gui.plugins.PluginUpdateHeld` notice.
+        pluginUpdateAvailable(object): a :class:`gui.plugins.PluginUpdateAvailable` notice.
     """
 
     serverChanged = Signal(str, object)
@@ -87,6 +93,7 @@ class CoreEvents(QObject):
     pluginStateChanged = Signal(str, object, object)
     pluginFaulted = Signal(object)
     pluginUpdateHeld = Signal(object)
+    pluginUpdateAvailable = Signal(object)
 
     def __init__(self, core: Any, control: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -106,6 +113,8 @@ class CoreEvents(QObject):
             self.pluginFaulted.emit(notice)
         elif isinstance(notice, PluginUpdateHeld):
             self.pluginUpdateHeld.emit(notice)
+        elif isinstance(notice, PluginUpdateAvailable):
+            self.pluginUpdateAvailable.emit(notice)
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -45,6 +45,7 @@ from gui.ui.notifications import (
     DISABLE,
     RESTART,
     REVIEW,
+    UPDATE,
     Notification,
     NotificationCenter,
 )
@@ -172,7 +173,7 @@ class MainWindow(QMainWindow):
 
         page = PluginsPage(s.core, s.events, s.tasks, signer=state.signer,
                            can_update=state.from_source, can_roll_back=state.can_roll_back,
-                           uninstaller=uninstall)
+                           update_to=state.update_to, uninstaller=uninstall)
         state.changed.connect(page.model.refresh)
         state.changed.connect(page.details.refresh)
         return page
@@ -242,6 +243,9 @@ class MainWindow(QMainWindow):
         s.events.pluginStateChanged.connect(lambda *_: self._update_status())
         s.events.pluginFaulted.connect(s.notifications.plugin_faulted)
         s.events.pluginUpdateHeld.connect(s.notifications.update_held)
+        s.events.pluginUpdateAvailable.connect(s.notifications.update_available)
+        if self.market_state is not None:
+            s.events.pluginUpdateAvailable.connect(lambda _notice: self.market_state.refresh())
         self.plugins_page.permissionsRequested.connect(self.edit_permissions)
         self.plugins_page.updateReviewRequested.connect(
             lambda name: self.reviewer.edit(name, held_update=True))
@@ -304,6 +308,8 @@ class MainWindow(QMainWindow):
     def _extra_action(self, notification: Notification, action: str) -> None:
         if action == REVIEW and notification.plugin:
             self.reviewer.edit(notification.plugin, held_update=True)
+        elif action == UPDATE and notification.plugin:
+            self.plugins_page.updateRequested.emit(notification.plugin)
 
     def edit_permissions(self, name: str) -> None:
         state = self.market_state

@@ -32,6 +32,7 @@ class MarketState(QObject):
         self._tasks = tasks
         self.entries: dict[str, Any] = {}  # name -> gui.market.LockEntry
         self.sources: list[Any] = []  # gui.market.SourceStatus
+        self.updates: dict[str, Any] = {}  # name -> gui.market.UpdateInfo (last check)
         self._pending: asyncio.Task[Any] | None = None
 
     def refresh(self) -> None:
@@ -50,6 +51,7 @@ class MarketState(QObject):
         installed, sources = result
         self.entries = {entry.name: entry for entry in installed}
         self.sources = sources
+        self.updates = dict(self.market.available_updates)
         self.changed.emit()
 
     # -- questions views ask ---------------------------------------------------------------
@@ -66,6 +68,13 @@ class MarketState(QObject):
     def from_source(self, name: str) -> bool:
         entry = self.entries.get(name)
         return entry is not None and bool(entry.source)
+
+    def update_to(self, name: str) -> str | None:
+        """The newer version the plugin's source offers (last update check), if any."""
+        entry, info = self.entries.get(name), self.updates.get(name)
+        if entry is None or info is None or info.installed != entry.version:
+            return None
+        return info.latest
 
     def can_roll_back(self, name: str) -> bool:
         entry = self.entries.get(name)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.plugins import PluginFaulted, PluginUpdateHeld
+from gui.plugins import PluginFaulted, PluginUpdateAvailable, PluginUpdateHeld
 
-DETAILS, RESTART, DISABLE, REVIEW = "Details", "Restart", "Disable", "Review"
+DETAILS, RESTART, DISABLE, REVIEW, UPDATE = "Details", "Restart", "Disable", "Review", "Update"
 PLUGIN_ACTIONS = (DETAILS, RESTART, DISABLE)
 
 _ids = itertools.count(1)
@@ -117,6 +117,13 @@ class NotificationCenter(QObject):
             f"It asks for more permissions ({added}). The running version keeps serving "
             "until you review the update.", notice.plugin, (DETAILS, REVIEW),
             severity="warning"))
+
+    def update_available(self, notice: PluginUpdateAvailable) -> Notification:
+        return self.post(Notification(
+            "update", f"{notice.plugin} {notice.latest} is available",
+            f"You run {notice.installed}; {notice.source} offers {notice.latest}. Update "
+            "installs it through the usual checks, and asks first if it wants more "
+            "permissions.", notice.plugin, (DETAILS, UPDATE), severity="info"))
 
     def info(self, title: str, message: str, plugin: str | None = None) -> Notification:
         return self.post(Notification("info", title, message, plugin, severity="info"))

@@ -66,11 +66,13 @@ class PluginDetails(QWidget):
     def __init__(self, signer: Callable[[str], str | None],
                  can_update: Callable[[str], bool] = lambda _name: False,
                  can_roll_back: Callable[[str], bool] = lambda _name: False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 update_to: Callable[[str], str | None] = lambda _name: None) -> None:
         super().__init__(parent)
         self._signer = signer
         self._can_update = can_update
         self._can_roll_back = can_roll_back
+        self._update_to = update_to
         self.plugin: Any = None
 
         self.title = QLabel()
@@ -233,6 +235,8 @@ class PluginDetails(QWidget):
                                                    S.LOADING))
         self.buttons[RELOAD].setEnabled(state in (S.RUNNING, S.TRAPPED, S.FAILED))
         self.buttons[UPDATE].setEnabled(self._can_update(self.plugin.name))
+        latest = self._update_to(self.plugin.name)
+        self.buttons[UPDATE].setText(f"Update to {latest}" if latest else "Update")
         self.buttons[ROLLBACK].setEnabled(self._can_roll_back(self.plugin.name))
         self.change_permissions.setText("Review permissions…" if state is S.NEEDS_REVIEW
                                         else "Change permissions…")

@@ -1,9 +1,9 @@
-"""The installed plugins as a list: name, version, description and two badges.
+"""The installed plugins as a list: name, version, description and their badges.
 
 :class:`PluginListModel` mirrors ``PluginManager.plugins`` (sorted by name)
 and refreshes on every plugin state change; :class:`PluginDelegate` paints
-each row with the state badge (:func:`gui.ui.badges.plugin_badge`) and the
-signed / unverified badge.
+each row with the state badge (:func:`gui.ui.badges.plugin_badge`), the
+signed / unverified badge, and ``update X`` when the source offers a newer version.
 """
 
 from __future__ import annotations
@@ -24,14 +24,16 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from gui.plugins import PluginState
-from gui.ui.badges import paint_pill, pill_width, plugin_badge, signature_badge
+from gui.ui.badges import paint_pill, pill_width, plugin_badge, signature_badge, update_badge
 from gui.ui.bridge import CoreEvents
 
 Index = QModelIndex | QPersistentModelIndex
 PluginRole = Qt.ItemDataRole.UserRole + 1
 BadgeRole = Qt.ItemDataRole.UserRole + 2
 SignatureRole = Qt.ItemDataRole.UserRole + 3
+UpdateRole = Qt.ItemDataRole.UserRole + 4
 Signer = Callable[[str], "str | None"]
+Latest = Callable[[str], "str | None"]
 
 
 class PluginListModel(QAbstractListModel):
@@ -44,10 +46,11 @@ class PluginListModel(QAbstractListModel):
     badgeChanged = Signal(str, str)
 
     def __init__(self, manager: Any, events: CoreEvents, signer: Signer,
-                 parent: Any = None) -> None:
+                 parent: Any = None, *, update_to: Latest = lambda _name: None) -> None:
         super().__init__(parent)
         self.manager = manager
         self._signer = signer
+        self._update_to = update_to
         self._names: list[str] = []
         self._badges: dict[str, str] = {}
         events.pluginStateChanged.connect(lambda *_: self.refresh())
@@ -71,6 +74,8 @@ class PluginListModel(QAbstractListModel):
             return plugin_badge(plugin)
         if role == SignatureRole:
             return signature_badge(self._signer(name))
+        if role == UpdateRole:
+            return update_badge(self._update_to(name))
         if role == Qt.ItemDataRole.ToolTipRole:
             badge = plugin_badge(plugin)
             return badge.tooltip or f"{name}: {badge.label}"
@@ -127,7 +132,8 @@ class PluginDelegate(QStyledItemDelegate):
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.85))
         metrics = QFontMetrics(small)
-        badges = [index.data(BadgeRole), index.data(SignatureRole)]
+        badges = [b for b in (index.data(BadgeRole), index.data(SignatureRole),
+                              index.data(UpdateRole)) if b is not None]
         right = rect.right()
         painter.save()
         painter.setFont(small)

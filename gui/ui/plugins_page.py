@@ -70,6 +70,7 @@ class PluginsPage(QWidget):
                  signer: Callable[[str], str | None] = lambda _name: None,
                  can_update: Callable[[str], bool] = lambda _name: False,
                  can_roll_back: Callable[[str], bool] = lambda _name: False,
+                 update_to: Callable[[str], str | None] = lambda _name: None,
                  uninstaller: Uninstaller | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +78,7 @@ class PluginsPage(QWidget):
         self._tasks = tasks
         self._uninstaller = uninstaller or (
             lambda name, keep_data: self.manager.remove(name, keep_data=keep_data))
-        self.model = PluginListModel(self.manager, events, signer, self)
+        self.model = PluginListModel(self.manager, events, signer, self, update_to=update_to)
         self.list = QListView()
         self.list.setModel(self.model)
         self.list.setItemDelegate(PluginDelegate(self.list))
@@ -106,7 +107,7 @@ class PluginsPage(QWidget):
         drop_hint.setStyleSheet("color: palette(placeholder-text);")
         left_layout.addWidget(drop_hint)
 
-        self.details = PluginDetails(signer, can_update, can_roll_back)
+        self.details = PluginDetails(signer, can_update, can_roll_back, update_to=update_to)
         self.details.actionRequested.connect(self.run_action)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)

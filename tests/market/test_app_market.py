@@ -9,7 +9,7 @@ import pytest
 from gui.market.repository import Repository
 from gui.market.server import RepositoryServer
 from gui.market.signing import generate_key, public_key_hex
-from gui.plugins import PluginState
+from gui.plugins import PluginState, PluginUpdateAvailable
 from gui.plugins.inspect import inspect_file
 from tests.harness import Session
 from tests.market.conftest import grant_all, plugin_wasm
@@ -133,3 +133,45 @@ def test_embedded_samples_repository_builds_serves_and_installs(paths):
                 lambda: session.plugins.get("stats").lifecycle.state is PluginState.RUNNING)
 
     asyncio.run(main())
+
+
+def test_the_core_finds_updates_and_announces_each_version_once(paths, tmp_path):
+    async def main():
+        session = Session(paths)
+        session.core.update_check_interval = 0.1
+        async with session:
+            market = session.core.market
+            key = generate_key()
+            repo = Repository(tmp_path / "repo")
+            await publish(session.core.runtime, repo, key, "hello", "1.0.0")
+            server = RepositoryServer(repo.root)
+            try:
+                url = await server.start()
+                await market.add_source(url, public_key_hex(key), name="home")
+                (listing,) = await market.search("hello")
+                await market.install(listing, grant_all)
+                await asyncio.sleep(0.3)  # checks ran: nothing newer yet
+                assert market.available_updates == {}
+
+                await publish(session.core.runtime, repo, key, "hello", "1.1.0")
+                await session.wait_until(lambda: updates_announced(session), what="notice")
+                await asyncio.sleep(0.3)  # more checks: the same version is not announced again
+                (notice,) = updates_announced(session)
+                assert (notice.plugin, notice.installed, notice.latest, notice.source) == (
+                    "hello", "1.0.0", "1.1.0", "home")
+                assert market.available_updates["hello"].latest == "1.1.0"
+                assert session.seen(r"Update available: hello 1\.0\.0 -> 1\.1\.0 from home",
+                                    source="market")
+
+                await market.update("hello", grant_all)
+                assert "hello" not in market.available_updates
+                await asyncio.sleep(0.3)
+                assert len(updates_announced(session)) == 1
+            finally:
+                await server.stop()
+
+    asyncio.run(main())
+
+
+def updates_announced(session):
+    return [n for n in session.notices if isinstance(n, PluginUpdateAvailable)]

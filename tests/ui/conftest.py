@@ -44,7 +44,7 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
 
 @pytest.fixture
 def make_app(qtbot, qloop, paths) -> Iterator[Callable[..., object]]:
-    """``make_app(*wasm, limits=None, samples=())`` starts the real Application and waits.
+    """``make_app(*wasm, limits=None, samples=(), ...)`` starts the real Application and waits.
 
     ``wasm``: paths (or ``(file name, path)`` pairs) copied into the plugins dir;
     ``samples``: bundled samples the built-in source publishes (SDK builds, cached).
@@ -55,7 +55,8 @@ def make_app(qtbot, qloop, paths) -> Iterator[Callable[..., object]]:
     apps: list[Application] = []
 
     def make(*wasm: Path | tuple[str, Path], limits=None, samples: tuple[str, ...] = (),
-             expect_ready: bool = True) -> Application:
+             expect_ready: bool = True, update_check_interval: float | None = None,
+             ) -> Application:
         paths.ensure()
         paths.plugins_dir.mkdir(parents=True, exist_ok=True)
         for item in wasm:  # a path, or (file name, path)
@@ -67,6 +68,8 @@ def make_app(qtbot, qloop, paths) -> Iterator[Callable[..., object]]:
             (paths.plugins_dir / name).write_bytes(Path(path).read_bytes())
         core = ServerCore(paths, limits=limits)
         core.plugins.policy = FAST_POLICY
+        if update_check_interval is not None:
+            core.update_check_interval = update_check_interval
         if samples:  # publish these bundled samples, built in the tests' SDK cache
             from tests.sdk_plugins import sdk_cache_dir
 

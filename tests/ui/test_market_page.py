@@ -22,6 +22,7 @@ from gui.market.signing import fingerprint, generate_key, public_key_hex
 from gui.plugins import PluginState
 from gui.plugins.inspect import inspect_file
 from gui.ui.main_window import MARKET, PLUGINS
+from gui.ui.plugin_list import UpdateRole
 
 S = PluginState
 
@@ -226,3 +227,37 @@ def test_update_held_for_review_then_approved_and_rolled_back(make_app, qtbot, a
     qtbot.waitUntil(lambda: plugins.details.buttons["rollback"].isEnabled())
     click(qtbot, plugins.details.buttons["rollback"])
     qtbot.waitUntil(lambda: version() == "1.1.0", timeout=20_000)
+
+
+def test_a_newer_version_is_announced_badged_and_installed_from_the_notification(
+        make_app, qtbot, arun, lab):
+    app = make_app(update_check_interval=0.2)
+    runtime, manager = app.core.runtime, app.core.plugins
+    arun(lab.publish(runtime, "mailer", "1.0.0"))
+    url = arun(lab.serve())
+    add_source(qtbot, app, url, lab.fingerprint)
+    page = app.window.show_page(MARKET)
+    search(qtbot, page)
+    click(qtbot, page.card_for("mailer").install.button)
+    qtbot.waitUntil(lambda: "mailer" in manager.plugins
+                    and manager.get("mailer").state is S.RUNNING, timeout=20_000)
+    plugins = app.window.show_page(PLUGINS)
+    plugins.select("mailer")
+    assert plugins.details.buttons["update"].text() == "Update"
+
+    with qtbot.waitSignal(app.notifications.posted, timeout=20_000,
+                          check_params_cb=lambda n: "is available" in n.title) as posted:
+        arun(lab.publish(runtime, "mailer", "1.1.0"))
+    notification = posted.args[0]
+    assert (notification.plugin, notification.title) == ("mailer", "mailer 1.1.0 is available")
+    assert notification.severity == "info" and "Update" in notification.actions
+    qtbot.waitUntil(lambda: plugins.details.buttons["update"].text() == "Update to 1.1.0")
+    row = plugins.model.index(plugins.model.row_of("mailer"))
+    assert row.data(UpdateRole).label == "update 1.1.0"
+
+    card = next(c for c in app.window.notification_bar.cards() if c.notification is notification)
+    click(qtbot, card.buttons["Update"])
+    qtbot.waitUntil(lambda: manager.get("mailer").state is S.RUNNING
+                    and manager.get("mailer").metadata.version == "1.1.0", timeout=20_000)
+    qtbot.waitUntil(lambda: plugins.details.buttons["update"].text() == "Update")
+    assert plugins.model.index(plugins.model.row_of("mailer")).data(UpdateRole) is None
