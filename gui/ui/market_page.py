@@ -205,6 +205,7 @@ class MarketPage(QWidget):
                      if listing is not None else None)
         self.details.show_listing(listing, installed)
         if listing is not None:
+            self._update_buttons()
             self._tasks.start(self.market.details(listing),
                               f"Reading the details of {listing.name} from {listing.source}",
                               on_done=self.details.show_details)
@@ -221,18 +222,26 @@ class MarketPage(QWidget):
             self.source_box.setCurrentText(current if current in names else ALL_SOURCES)
             self.source_box.blockSignals(False)
 
+    def _latest(self, listing: Any) -> str:
+        """The listing's version, or a newer one the update check found since the search."""
+        newer = self.state.update_to(listing.name)
+        entry = self.state.entries.get(listing.name)
+        if newer and entry is not None and entry.source == listing.source:
+            return newer
+        return listing.version
+
     def _update_buttons(self) -> None:
         for card in self.cards:
             listing = card.listing
             if (listing.source, listing.id) not in self._installing:
                 card.install.set_state(self.state.installed_version(listing.name,
                                                                     listing.source),
-                                       listing.version)
+                                       self._latest(listing))
         if self.selected is not None and \
                 (self.selected.source, self.selected.id) not in self._installing:
             self.details.install.set_state(
                 self.state.installed_version(self.selected.name, self.selected.source),
-                self.selected.version)
+                self._latest(self.selected))
 
     # -- installing ------------------------------------------------------------------------
     def install(self, listing: Any) -> None:
@@ -243,7 +252,7 @@ class MarketPage(QWidget):
         installed = self.state.installed_version(listing.name, listing.source)
         progress = self._progress_for(listing)
         progress("resolve", 0, None)
-        if installed is not None and installed != listing.version:
+        if installed is not None and installed != self._latest(listing):
             work = self.market.update(listing.name, self.reviewer.review, progress)
             what = f"Updating {listing.name} from {listing.source}"
         else:
@@ -278,9 +287,7 @@ class MarketPage(QWidget):
             self._notifications.info(f"{result.name} was not installed",
                                      "You declined its permissions; nothing was changed.")
             return
-        self._notifications.info(f"{result.name} {result.version}: {result.outcome}",
-                                 _sentences(result.message, f"It is {result.state}"
-                                            if result.state else ""), result.name)
+        self._notifications.info(*_result_note(result), result.name)
         self.installed.emit(result.name)
 
     # -- serving the Plugins page and notifications ----------------------------------------------
@@ -294,8 +301,7 @@ class MarketPage(QWidget):
 
     def _after_change(self, result: Any) -> None:
         self.state.refresh()
-        self._notifications.info(f"{result.name} {result.version}: {result.outcome}",
-                                 _sentences(result.message), result.name)
+        self._notifications.info(*_result_note(result), result.name)
 
     def handle_notification(self, notification: Notification, action: str) -> None:
         if action == REVIEW and notification.plugin:
@@ -308,6 +314,15 @@ class MarketPage(QWidget):
         self.sources_dialog.show()
         self.sources_dialog.raise_()
         return self.sources_dialog
+
+
+def _result_note(result: Any) -> tuple[str, str]:
+    """Title and message of a finished install, update or rollback, saying each thing once."""
+    title = f"{result.name} {result.version} {result.outcome}"
+    message = result.message
+    if message.startswith(title):
+        message = message[len(title):].lstrip(" ;:,.")
+    return title, _sentences(message, f"It is {result.state}" if result.state else "")
 
 
 def _sentences(*parts: str) -> str:

@@ -343,8 +343,9 @@ def memory_text(plugin: Any) -> str:
     if limits is None or not plugin.is_live():
         return "not running"
     limit = f"{limits.memory_bytes / MIB:.0f} MiB"
-    if plugin.memory_bytes is None:
+    used = plugin.memory_bytes
+    if used is None:
         return f"limit {limit} (usage not readable on this system)"
-    used = plugin.memory_bytes / MIB
-    share = plugin.memory_bytes / limits.memory_bytes * 100 if limits.memory_bytes else 0
-    return f"{used:.1f} MiB of {limit} ({share:.0f}%)"
+    amount = f"{used / MIB:.1f} MiB" if used >= MIB else f"{used // 1024} KiB"
+    share = used / limits.memory_bytes * 100 if limits.memory_bytes else 0.0
+    return f"{amount} of {limit} ({'<1' if 0 < share < 1 else f'{share:.0f}'}%)"

@@ -254,6 +254,8 @@ def test_a_newer_version_is_announced_badged_and_installed_from_the_notification
     qtbot.waitUntil(lambda: plugins.details.buttons["update"].text() == "Update to 1.1.0")
     row = plugins.model.index(plugins.model.row_of("mailer"))
     assert row.data(UpdateRole).label == "update 1.1.0"
+    # The marketplace card searched before 1.1.0 existed offers it too.
+    assert page.card_for("mailer").install.button.text() == "Update to 1.1.0"
 
     card = next(c for c in app.window.notification_bar.cards() if c.notification is notification)
     click(qtbot, card.buttons["Update"])
