@@ -4,6 +4,8 @@ Layers (each imports only those below it; see ARCHITECTURE in the README):
 
 - ``gui.ui`` and ``gui.app``: the Qt window (the only code that imports PySide6).
 - ``gui.cli``: the command line (headless server, plugin, market, bench commands).
+- ``gui.control`` and ``gui.core``: the admin's start/stop of the server, and the
+  Qt-free core assembled (server, runtime, plugin manager, permissions, market).
 - ``gui.server``: the local server instance (players, chat, commands, ticks).
 - ``gui.plugins``: plugin manager, lifecycle, event bus, fault policy.
 - ``gui.permissions``, ``gui.market``: grants and signed repositories.
