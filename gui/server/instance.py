@@ -2,10 +2,12 @@
 
 Startup (:meth:`ServerInstance.start`): open ``logs/latest.log``, read (or
 write) ``server.properties``, read ``ops.json``/``banned-players.json``/
-``whitelist.json``, start the tick loop, fire ``ServerLoadEvent("startup")``,
+``whitelist.json``, start the tick loop, open the network listeners the
+server-list ping on the game port (status.py) and RCON if the
+properties ask for it (rcon.py), fire ``ServerLoadEvent("startup")``,
 log ``Done``. Shutdown (:meth:`ServerInstance.stop`): kick everyone with
-"Server closed", let their leave events finish, stop the tick loop and the
-scheduler, close the log, set :attr:`ServerInstance.stopped`.
+"Server closed", let their leave events finish, close the listeners, stop
+the tick loop and the scheduler, close the log, set :attr:`ServerInstance.stopped`.
 
 Every player action goes through an event first (login, join, chat,
 command, leave, broadcast), so plugins can change or cancel it; the server
@@ -40,7 +42,9 @@ from gui.server.ops import AccessLists
 from gui.server.permission_nodes import PermissionRegistry
 from gui.server.players import Connection, Player, PlayerList, is_valid_name
 from gui.server.pluginhost import NoPluginHost, PluginHost
+from gui.server.rcon import RconListener
 from gui.server.senders import ConsoleSender, PlayerSender
+from gui.server.status import SAMPLE_SIZE, ServerStatus, StatusListener
 from gui.server.text import TextComponent
 from gui.server.ticks import Scheduler, TickLoop
 
@@ -100,6 +104,8 @@ class ServerInstance:
         self.permissions = PermissionRegistry()
         self.dispatcher = CommandDispatcher(self, permissions=self.permissions)
         self.console_sender = ConsoleSender(self.console, permissions=self.permissions)
+        self.rcon: RconListener | None = None
+        self.status_listener: StatusListener | None = None
         self.scheduler = Scheduler(console=self.console)
         self.ticks = TickLoop()
         self.ticks.on_tick(self.scheduler.run_due, name="scheduler")
@@ -182,7 +188,10 @@ class ServerInstance:
                            "players join in offline mode. Set online-mode=false to hide this.")
             self.access.load()
             self.ticks.start()
+            await self._open_listeners()
         except BaseException:
+            await self._close_listeners()
+            await self.ticks.stop()
             self.console.close_log_file()
             self._set_state("stopped")
             self.stopped.set()
@@ -191,6 +200,50 @@ class ServerInstance:
         await self.events.fire(ServerLoadEvent("startup"))
         elapsed = time.perf_counter() - began
         self.console.info(SOURCE, f'Server started. Done ({elapsed:.3f}s)! For help, type "help"')
+
+    def status(self) -> ServerStatus:
+        """What a server-list ping is told: MOTD, players online and a sample, the maximum."""
+        players = list(self.players)
+        return ServerStatus(self.config.motd, len(players), self.config.max_players,
+                            tuple((p.name, str(p.uuid)) for p in players[:SAMPLE_SIZE]),
+                            enabled=self.config.enable_status)
+
+    async def _open_listeners(self) -> None:
+        """The game port, and RCON if asked for; a port that cannot be had is a warning."""
+        config = self.config
+        host = config.server_ip or "127.0.0.1"  # a desktop server: the network is opt-in
+        status = StatusListener(self.console, self.status)
+        try:
+            await status.start(host, config.server_port)
+            self.status_listener = status
+        except OSError as exc:
+            self._warn(f"The game port {host}:{config.server_port} is taken "
+                       f"({exc.strerror or exc}), so clients cannot ping this server: another "
+                       "server may be running; change server-port and restart")
+        if not config.enable_rcon:
+            return
+        if not config.rcon_password:
+            self._warn("enable-rcon=true but rcon.password is empty, so RCON stays off: "
+                       f"set rcon.password in {self.server_dir / PROPERTIES_FILE}")
+            return
+        listener = RconListener(self.console, config.rcon_password,
+                                lambda line, sender: self.execute_console(line, sender=sender),
+                                permissions=self.permissions)
+        try:
+            await listener.start(host, config.rcon_port)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            self._warn(f"RCON could not listen on {host}:{config.rcon_port} ({reason}): another "
+                       "program may use that port; change rcon.port and restart")
+            return
+        self.rcon = listener
+
+    async def _close_listeners(self) -> None:
+        listeners = (self.rcon, self.status_listener)
+        self.rcon = self.status_listener = None
+        for listener in listeners:
+            if listener is not None:
+                await listener.stop()
 
     def before_stop(self, hook: Callable[[], Awaitable[Any]]) -> None:
         """Await ``hook()`` at the start of every stop, while the server still runs.
@@ -218,6 +271,7 @@ class ServerInstance:
             for player in list(self.players):
                 self.kick(player, TextComponent.of("Server closed"))
             await self._drain_background()
+            await self._close_listeners()
             await self.ticks.stop()
             await self.scheduler.shutdown()
             self.console.info(SOURCE, "Server stopped")
@@ -242,8 +296,12 @@ class ServerInstance:
 
     # -- commands -----------------------------------------------------------
 
-    async def execute_console(self, line: str) -> int:
+    async def execute_console(self, line: str, *, sender: ConsoleSender | None = None) -> int:
         """Run a console command (after ``ServerCommandEvent``; cancelled -> not run).
+
+        Args:
+            line: The command line.
+            sender: Who gets the output (default: the console; RCON passes its own).
 
         Returns:
             The command's result (0 when it did not run).
@@ -251,7 +309,7 @@ class ServerInstance:
         event = await self.events.fire(ServerCommandEvent(line.strip()))
         if event.cancelled:
             return 0
-        return await self.dispatcher.execute(self.console_sender, event.command)
+        return await self.dispatcher.execute(sender or self.console_sender, event.command)
 
     async def run_command(self, player: Player, line: str) -> int:
         """Run a command as ``player`` (after ``PlayerCommandSendEvent``).
