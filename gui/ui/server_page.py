@@ -74,14 +74,28 @@ class ServerStateHeader(QWidget):
         if state == "failed":
             self.detail.setText(self.control.error or "The server failed.")
         elif state == "running":
-            config = server.config
-            where = f"{config.server_ip or 'localhost'}:{config.server_port}"
-            self.detail.setText(f"{config.motd} — {where} (local, offline mode)")
+            self.detail.setText(f"{server.config.motd} — {ports_text(server)}")
         else:
             self.detail.setText(str(server.server_dir))
         self.start.setEnabled(state in ("stopped", "failed"))
         self.stop.setEnabled(state == "running")
         self.restart.setEnabled(state in ("running", "failed"))
+
+
+def ports_text(server: Any) -> str:
+    """Where the running server can be reached: its game port (pings) and RCON."""
+    parts = []
+    if server.status_listener is not None and server.status_listener.address:
+        host, port = server.status_listener.address
+        parts.append(f"pings on {host}:{port}")
+    else:
+        parts.append(f"game port {server.config.server_port} unavailable")
+    if server.rcon is not None and server.rcon.address:
+        host, port = server.rcon.address
+        parts.append(f"RCON on {host}:{port}")
+    else:
+        parts.append("RCON off")
+    return " · ".join(parts)
 
 
 class MetricsPanel(QWidget):
