@@ -12,6 +12,10 @@ with the same event values.
 dispatch-wat additionally reports "direct": the same export called with
 this host's prepared function directly (no server, no bus, no hop), so
 ``path_vs_direct`` is the share of raw call speed the full path keeps.
+
+The sides are measured in turn, one round each, ``--rounds`` times; the
+ratios are medians of the per-round ratios, so a slow spell of the shared
+machine weighs on both sides of a comparison alike.
 """
 
 from __future__ import annotations
@@ -127,10 +131,28 @@ async def _measure_direct(core: Any, instance: PluginInstance, handler_id: int, 
     return [await core.runtime.run(run) for _ in range(rounds)]
 
 
+async def _interleaved(rounds: int, *measures: Any) -> list[list[float]]:
+    """One round of each measure in turn, ``rounds`` times: each list's rates, in order.
+
+    On a shared, noisy machine a slow spell then hits every side of a
+    comparison alike, so per-round ratios (see :func:`_paired`) stay honest.
+    """
+    out: list[list[float]] = [[] for _ in measures]
+    for _ in range(rounds):
+        for rates, measure in zip(out, measures, strict=True):
+            rates.extend(await measure())
+    return out
+
+
+def _paired(ours: list[float], other: list[float]) -> float:
+    """Median of the per-round ratios ours / other."""
+    return median([o / b for o, b in zip(ours, other, strict=True) if b]) if other else 0.0
+
+
 def _figures(prefix: str, ours: list[float], baseline: list[float]) -> dict[str, float]:
-    o, b = median(ours), median(baseline)
-    return {f"{prefix}ours_eps": round(o, 1), f"{prefix}baseline_eps": round(b, 1),
-            f"{prefix}ratio": round(o / b, 1) if b else 0.0}
+    return {f"{prefix}ours_eps": round(median(ours), 1),
+            f"{prefix}baseline_eps": round(median(baseline), 1),
+            f"{prefix}ratio": round(_paired(ours, baseline), 1)}
 
 
 def run_sdk(options: Options) -> dict[str, float]:
@@ -146,13 +168,15 @@ async def _run_sdk(plugin: Path, options: Options) -> dict[str, float]:
         chat = lambda i: _chat(players[i % BURST], players)  # noqa: E731
         join = lambda i: _join(players[i % BURST])  # noqa: E731
         await _measure_path(core, join, BURST, 1)  # warm up
-        ours_join = await _measure_path(core, join, total, options.rounds)
-        ours_chat = await _measure_path(core, chat, total, options.rounds)
         plain, recorder = await _plain_instance(core, "sdk_bench")
-        base_join = await _measure_direct(core, plain, _handler(recorder.events,
-                                          "player-join-event"), join, base_total, options.rounds)
-        base_chat = await _measure_direct(core, plain, _handler(recorder.events,
-                                          "player-chat-event"), chat, base_total, options.rounds)
+        join_id = _handler(recorder.events, "player-join-event")
+        chat_id = _handler(recorder.events, "player-chat-event")
+        ours_join, base_join, ours_chat, base_chat = await _interleaved(
+            options.rounds,
+            lambda: _measure_path(core, join, total, 1),
+            lambda: _measure_direct(core, plain, join_id, join, base_total, 1),
+            lambda: _measure_path(core, chat, total, 1),
+            lambda: _measure_direct(core, plain, chat_id, chat, base_total, 1))
     return {**_figures("", ours_join, base_join), **_figures("chat_", ours_chat, base_chat)}
 
 
@@ -167,17 +191,18 @@ async def _run_wat(plugin: Path, options: Options) -> dict[str, float]:
         players = _players(BURST)
         chat = lambda i: _chat(players[i % BURST], players)  # noqa: E731
         await _measure_path(core, chat, BURST, 1)
-        ours = await _measure_path(core, chat, total, options.rounds)
         record = core.plugins.get("echo")
         handler = record.scope.events[0].handler_id
-        direct = await _measure_direct(core, record.instance, handler, chat, total,
-                                       options.rounds)
         plain, recorder = await _plain_instance(core, "echo")
-        base = await _measure_direct(core, plain, _handler(recorder.events,
-                                     "player-chat-event"), chat, base_total, options.rounds)
+        plain_id = _handler(recorder.events, "player-chat-event")
+        ours, direct, base = await _interleaved(
+            options.rounds,
+            lambda: _measure_path(core, chat, total, 1),
+            lambda: _measure_direct(core, record.instance, handler, chat, total, 1),
+            lambda: _measure_direct(core, plain, plain_id, chat, base_total, 1))
     figures = _figures("", ours, base)
     figures["direct_eps"] = round(median(direct), 1)
-    figures["path_vs_direct"] = round(median(ours) / median(direct), 2)
+    figures["path_vs_direct"] = round(_paired(ours, direct), 2)
     return figures
 
 
