@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -43,6 +44,7 @@ def cmd_bench(args: argparse.Namespace, paths: AppPaths) -> int:
     for name in names:
         if not args.json:
             print(f"running {name} ...", file=sys.stderr, flush=True)
+        gc.collect()  # each bench starts on a clean heap, not the last one's garbage
         started = time.perf_counter()
         results[name] = REGISTRY[name].run(options)
         if not args.json:
