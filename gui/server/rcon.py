@@ -22,13 +22,13 @@ server carry on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import struct
 from collections.abc import Awaitable, Callable
 
 from gui.server.console import ConsoleLog
+from gui.server.listener import PeerProtocolError, TcpListener
 from gui.server.permission_nodes import PermissionRegistry
 from gui.server.senders import ConsoleSender
 from gui.server.text import TextComponent
@@ -49,7 +49,7 @@ _HEADER = struct.Struct("<iii")
 Runner = Callable[[str, ConsoleSender], Awaitable[int]]
 
 
-class RconProtocolError(Exception):
+class RconProtocolError(PeerProtocolError):
     """A peer sent something that is not RCON; its connection is closed."""
 
 
@@ -99,8 +99,11 @@ class RconSender(ConsoleSender):
         self.send_message(text)
 
 
-class RconListener:
+class RconListener(TcpListener):
     """The RCON port of a running server."""
+
+    source = SOURCE
+    what = "RCON running"
 
     def __init__(self, console: ConsoleLog, password: str, run: Runner,
                  permissions: PermissionRegistry | None = None) -> None:
@@ -114,58 +117,17 @@ class RconListener:
         """
         if not password:
             raise ValueError("RCON needs a password")
-        self.console = console
+        super().__init__(console)
         self._password = password.encode("utf-8")
         self._run = run
         self._permissions = permissions
-        self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.Task[None]] = set()
-        self.address: tuple[str, int] | None = None
 
-    async def start(self, host: str, port: int) -> tuple[str, int]:
-        """Listen on ``host:port`` (port 0: any free port); returns the bound address.
-
-        Raises:
-            OSError: the port cannot be bound (in use, or not allowed).
-        """
-        self._server = await asyncio.start_server(self._serve, host, port, reuse_address=True)
-        bound = self._server.sockets[0].getsockname()
-        self.address = (bound[0], bound[1])
-        self.console.info(SOURCE, f"RCON running on {self.address[0]}:{self.address[1]}")
-        return self.address
-
-    async def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        for task in list(self._clients):
-            task.cancel()
-        for task in list(self._clients):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
-        peer = _peer(writer)
+    async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       peer: str) -> None:
         try:
             await self._session(reader, writer, peer)
-        except RconProtocolError as exc:
-            self.console.warn(SOURCE, f"Closed the RCON connection from {peer}: it sent {exc}")
         except TimeoutError:
             self.console.info(SOURCE, f"Closed the idle RCON connection from {peer}")
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the peer went away
-        except asyncio.CancelledError:
-            pass  # stop(): the server is closing; asyncio would log a cancelled callback task
-        finally:
-            self._clients.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        peer: str) -> None:
@@ -211,8 +173,3 @@ async def _reply(writer: asyncio.StreamWriter, request_id: int, output: str) -> 
     for chunk in chunks or [b""]:
         writer.write(encode(request_id, RESPONSE, chunk))
     await writer.drain()
-
-
-def _peer(writer: asyncio.StreamWriter) -> str:
-    name = writer.get_extra_info("peername")
-    return f"{name[0]}:{name[1]}" if isinstance(name, tuple) else "an unknown peer"

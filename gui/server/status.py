@@ -27,13 +27,13 @@ in vanilla; the login refusal still answers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from gui.server.console import ConsoleLog
+from gui.server.listener import PeerProtocolError, TcpListener
 
 SOURCE = "status"
 VERSION_NAME = "Pumpkin Patch"
@@ -46,7 +46,7 @@ LOGIN_REFUSED = ("This is a Pumpkin Patch server for trying plugins: it has no g
                  "to join. Use its Playtest page (or 'playtest join NAME') instead.")
 
 
-class StatusProtocolError(Exception):
+class StatusProtocolError(PeerProtocolError):
     """A peer sent something that is not the Minecraft handshake/status protocol."""
 
 
@@ -157,8 +157,11 @@ async def read_packet(reader: asyncio.StreamReader) -> tuple[int, _Buffer]:
 # -- the listener ---------------------------------------------------------------------------
 
 
-class StatusListener:
+class StatusListener(TcpListener):
     """The server's game port."""
+
+    source = SOURCE
+    what = "Answering server-list pings"
 
     def __init__(self, console: ConsoleLog, status: Callable[[], ServerStatus]) -> None:
         """Create a listener (not yet listening).
@@ -167,55 +170,12 @@ class StatusListener:
             console: Where refusals and protocol errors are logged.
             status: Called for each status request: the server as it is now.
         """
-        self.console = console
+        super().__init__(console)
         self._status = status
-        self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.Task[None]] = set()
-        self.address: tuple[str, int] | None = None
 
-    async def start(self, host: str, port: int) -> tuple[str, int]:
-        """Listen on ``host:port`` (0: any free port); returns the bound address.
-
-        Raises:
-            OSError: the port cannot be bound.
-        """
-        self._server = await asyncio.start_server(self._serve, host, port, reuse_address=True)
-        bound = self._server.sockets[0].getsockname()
-        self.address = (bound[0], bound[1])
-        self.console.info(SOURCE, f"Answering server-list pings on {bound[0]}:{bound[1]}")
-        return self.address
-
-    async def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.close()
-        for task in list(self._clients):
-            task.cancel()
-        for task in list(self._clients):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
-        name = writer.get_extra_info("peername")
-        peer = f"{name[0]}:{name[1]}" if isinstance(name, tuple) else "an unknown peer"
-        try:
-            await asyncio.wait_for(self._conversation(reader, writer, peer), TIMEOUT_S)
-        except StatusProtocolError as exc:
-            self.console.warn(SOURCE, f"Closed the connection from {peer}: it sent {exc}")
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
-            pass  # a client that stops talking, or has what it wanted
-        except asyncio.CancelledError:
-            pass  # stop(): the server is closing
-        finally:
-            self._clients.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+    async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       peer: str) -> None:
+        await asyncio.wait_for(self._conversation(reader, writer, peer), TIMEOUT_S)
 
     async def _conversation(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                             peer: str) -> None:

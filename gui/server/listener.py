@@ -1,0 +1,87 @@
+"""What the server's TCP ports have in common: listen, one task per peer, close cleanly.
+
+:class:`TcpListener` binds a port, runs :meth:`TcpListener.converse` for
+each connection, and turns how a conversation ends into one console line:
+a :class:`PeerProtocolError` (the peer sent something that is not the
+protocol) is a warning naming the peer and what it sent; a peer that goes
+away or stalls is not worth a line. :meth:`TcpListener.stop` closes the
+port and ends every conversation. The protocols are rcon.py and status.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from gui.server.console import ConsoleLog
+
+
+class PeerProtocolError(Exception):
+    """A peer sent something its protocol does not allow; its connection is closed."""
+
+
+class TcpListener:
+    """A TCP port of the server (subclasses implement :meth:`converse`).
+
+    Attributes:
+        address: ``(host, port)`` once listening.
+    """
+
+    source = "server"  # console source of this listener's lines
+    what = "a port"  # how the start line names it
+
+    def __init__(self, console: ConsoleLog) -> None:
+        self.console = console
+        self._server: asyncio.Server | None = None
+        self._clients: set[asyncio.Task[None]] = set()
+        self.address: tuple[str, int] | None = None
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        """Listen on ``host:port`` (port 0: any free port); returns the bound address.
+
+        Raises:
+            OSError: the port cannot be bound (in use, or not allowed).
+        """
+        self._server = await asyncio.start_server(self._serve, host, port, reuse_address=True)
+        bound = self._server.sockets[0].getsockname()
+        self.address = (bound[0], bound[1])
+        self.console.info(self.source, f"{self.what} on {bound[0]}:{bound[1]}")
+        return self.address
+
+    async def stop(self) -> None:
+        """Close the port and end every conversation (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        for task in list(self._clients):
+            task.cancel()
+        for task in list(self._clients):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await server.wait_closed()
+
+    async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       peer: str) -> None:
+        """Talk with one peer until done; raise :class:`PeerProtocolError` on bad input."""
+        raise NotImplementedError
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._clients.add(task)
+        name = writer.get_extra_info("peername")
+        peer = f"{name[0]}:{name[1]}" if isinstance(name, tuple) else "an unknown peer"
+        try:
+            await self.converse(reader, writer, peer)
+        except PeerProtocolError as exc:
+            self.console.warn(self.source, f"Closed the connection from {peer}: it sent {exc}")
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            pass  # a peer that stalls, or goes away
+        except asyncio.CancelledError:
+            pass  # stop(): asyncio would log a cancelled connection task as an error
+        finally:
+            self._clients.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
