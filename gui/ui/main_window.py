@@ -105,7 +105,8 @@ class MainWindow(QMainWindow):
         self.server_page = ServerPage(services.control, services.feed, services.events,
                                       services.tasks)
         self.plugins_page = self._build_plugins_page()
-        self.playtest_page = PlaytestPage(core, services.feed, services.events, services.tasks)
+        self.playtest_page = PlaytestPage(core, services.feed, services.events, services.tasks,
+                                          run_command=self.server_page.run_command)
         self.settings_page = SettingsPage(core, services.tasks)
         self.notifications_page = NotificationsPage(services.notifications)
         self.market_page = self._build_market_page()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -47,11 +48,15 @@ class PlaytestPage(QWidget):
     """Virtual players and their transcript."""
 
     def __init__(self, core: Any, feed: ConsoleFeed, events: CoreEvents, tasks: TaskRunner,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 run_command: Callable[[str, str], None] | None = None) -> None:
         super().__init__(parent)
         self.core = core
         self.server = core.server
         self._tasks = tasks
+        # The window's console runner (commands in order); alone, run each as a task.
+        self._run_command = run_command or (
+            lambda line, what: tasks.start(self.server.execute_console(line), what))
 
         self.name = QLineEdit()
         self.name.setPlaceholderText("Name, e.g. Alice")
@@ -190,7 +195,7 @@ class PlaytestPage(QWidget):
             self._run(f"playtest chat {name} {text}", f"Chatting as {name}")
 
     def _run(self, command: str, what: str) -> None:
-        self._tasks.start(self.server.execute_console(command), what)
+        self._run_command(command, what)
 
     # -- transcript ------------------------------------------------------------------
     def show_lines(self, lines: list[ConsoleLine]) -> None:

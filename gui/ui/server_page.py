@@ -8,6 +8,7 @@ online. Bottom: the console with its command line.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -137,6 +138,7 @@ class ServerPage(QWidget):
         server = control.core.server
         self._tasks = tasks
         self._server = server
+        self._console_turn: asyncio.Lock | None = None  # made on the loop, when first needed
         self.header = ServerStateHeader(control, events, tasks)
         self.metrics = MetricsPanel(control.core)
         self.players = PlayersView(server, events, self.run_command)
@@ -159,6 +161,17 @@ class ServerPage(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
 
-    def run_command(self, line: str) -> None:
-        self._tasks.start(self._server.execute_console(line), f"Running '{line}'",
+    def run_command(self, line: str, what: str | None = None) -> None:
+        """Run a console command; the window's commands run one after another, in order.
+
+        (Only the admin's: a plugin's server.execute-command must not wait behind
+        the console command that called the plugin.)
+        """
+        self._tasks.start(self._in_order(line), what or f"Running '{line}'",
                           on_done=lambda _result: self.players.refresh())
+
+    async def _in_order(self, line: str) -> int:
+        if self._console_turn is None:
+            self._console_turn = asyncio.Lock()
+        async with self._console_turn:
+            return await self._server.execute_console(line)

@@ -106,6 +106,16 @@ def test_console_command_line_runs_completes_and_remembers(make_app, qtbot):
     assert line.text() == "playtest join Alice"
 
 
+def test_commands_typed_in_quick_succession_run_in_order(make_app, qtbot):
+    app = make_app(build_fixture("echo"))
+    page = app.window.server_page
+    page.run_command("playtest join Alice")  # both before the loop runs either
+    page.run_command("playtest chat Alice first words")
+    qtbot.waitUntil(lambda: "Alice <- chat: <Alice> first words"
+                    in app.core.console.messages("playtest"))
+    assert not any("No player named" in m for m in app.core.console.messages("server"))
+
+
 def test_console_filters_by_level_source_and_text(make_app, qtbot):
     app = make_app(build_fixture("echo"))
     console = app.window.server_page.console
