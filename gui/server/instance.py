@@ -3,8 +3,8 @@
 Startup (:meth:`ServerInstance.start`): open ``logs/latest.log``, read (or
 write) ``server.properties``, read ``ops.json``/``banned-players.json``/
 ``whitelist.json``, start the tick loop, open the network listeners the
-server-list ping on the game port (status.py) and RCON if the
-properties ask for it (rcon.py), fire ``ServerLoadEvent("startup")``,
+server-list ping on the game port (status.py), and RCON (rcon.py) and
+Query (query.py) if the properties ask for them, fire ``ServerLoadEvent("startup")``,
 log ``Done``. Shutdown (:meth:`ServerInstance.stop`): kick everyone with
 "Server closed", let their leave events finish, close the listeners, stop
 the tick loop and the scheduler, close the log, set :attr:`ServerInstance.stopped`.
@@ -42,6 +42,7 @@ from gui.server.ops import AccessLists
 from gui.server.permission_nodes import PermissionRegistry
 from gui.server.players import Connection, Player, PlayerList, is_valid_name
 from gui.server.pluginhost import NoPluginHost, PluginHost
+from gui.server.query import QueryListener
 from gui.server.rcon import RconListener
 from gui.server.senders import ConsoleSender, PlayerSender
 from gui.server.status import SAMPLE_SIZE, ServerStatus, StatusListener
@@ -106,6 +107,7 @@ class ServerInstance:
         self.console_sender = ConsoleSender(self.console, permissions=self.permissions)
         self.rcon: RconListener | None = None
         self.status_listener: StatusListener | None = None
+        self.query: QueryListener | None = None
         self.scheduler = Scheduler(console=self.console)
         self.ticks = TickLoop()
         self.ticks.on_tick(self.scheduler.run_due, name="scheduler")
@@ -209,7 +211,7 @@ class ServerInstance:
                             enabled=self.config.enable_status)
 
     async def _open_listeners(self) -> None:
-        """The game port, and RCON if asked for; a port that cannot be had is a warning."""
+        """The game port, RCON and Query if asked for; a port that cannot be had is a warning."""
         config = self.config
         host = config.server_ip or "127.0.0.1"  # a desktop server: the network is opt-in
         status = StatusListener(self.console, self.status)
@@ -220,6 +222,16 @@ class ServerInstance:
             self._warn(f"The game port {host}:{config.server_port} is taken "
                        f"({exc.strerror or exc}), so clients cannot ping this server: another "
                        "server may be running; change server-port and restart")
+        if config.enable_query:
+            query = QueryListener(self.console, self.status,
+                                  lambda: [p.name for p in self.players],
+                                  level_name=config.level_name, game_port=config.server_port)
+            try:
+                await query.start(host, config.query_port)
+                self.query = query
+            except OSError as exc:
+                self._warn(f"Query could not listen on {host}:{config.query_port} (UDP; "
+                           f"{exc.strerror or exc}): change query.port and restart")
         if not config.enable_rcon:
             return
         if not config.rcon_password:
@@ -239,8 +251,8 @@ class ServerInstance:
         self.rcon = listener
 
     async def _close_listeners(self) -> None:
-        listeners = (self.rcon, self.status_listener)
-        self.rcon = self.status_listener = None
+        listeners = (self.rcon, self.status_listener, self.query)
+        self.rcon = self.status_listener = self.query = None
         for listener in listeners:
             if listener is not None:
                 await listener.stop()
