@@ -84,7 +84,7 @@ class ServerStateHeader(QWidget):
 
 
 def ports_text(server: Any) -> str:
-    """Where the running server can be reached: its game port (pings) and RCON."""
+    """Where the running server can be reached: game port (pings), RCON, Query."""
     parts = []
     if server.status_listener is not None and server.status_listener.address:
         host, port = server.status_listener.address
@@ -96,6 +96,9 @@ def ports_text(server: Any) -> str:
         parts.append(f"RCON on {host}:{port}")
     else:
         parts.append("RCON off")
+    if server.query is not None and server.query.address:
+        host, port = server.query.address
+        parts.append(f"Query on {host}:{port}/udp")
     return " · ".join(parts)
 
 
