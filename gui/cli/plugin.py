@@ -424,18 +424,26 @@ def cmd_decline(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.permissions import GrantStore, grants_file
     from gui.plugins.inspect import InspectError, inspect_file
+
+    store = GrantStore(grants_file(paths))
 
     async def work(runtime) -> int:
         rows = []
         for path in sorted(paths.plugins_dir.glob("*.wasm")):
             try:
                 found = await inspect_file(runtime, path)
-                rows.append({"file": path.name, "name": found.metadata.name,
-                             "version": found.metadata.version,
-                             "permissions": list(found.metadata.permissions)})
             except InspectError as exc:
                 rows.append({"file": path.name, "error": str(exc)})
+                continue
+            decision = store.decision(found.metadata.name)
+            rows.append({"file": path.name, "name": found.metadata.name,
+                         "version": found.metadata.version,
+                         "permissions": list(found.metadata.permissions),
+                         "decision": str(decision.state),
+                         "granted": sorted(decision.granted),
+                         "decided_for_this_file": decision.sha256 == found.sha256})
         if args.json:
             print(json.dumps(rows, indent=2))
             return 0
@@ -444,12 +452,23 @@ def cmd_list(args: argparse.Namespace, paths: AppPaths) -> int:
         for row in rows:
             if "error" in row:
                 print(f"{row['file']:<24} BROKEN  {row['error']}")
-            else:
-                perms = ", ".join(row["permissions"]) or "no permissions"
-                print(f"{row['name']:<24} {row['version']:<10} {perms}")
+                continue
+            perms = ", ".join(row["permissions"]) or "no permissions"
+            print(f"{row['name']:<24} {row['version']:<10} {_decision_text(row):<34} "
+                  f"requests: {perms}")
         return 0
 
     return asyncio.run(with_runtime(paths, work))
+
+
+def _decision_text(row: dict) -> str:
+    """'approved: a, b', 'declined', 'undecided' (+ when it was decided for another file)."""
+    text = row["decision"]
+    if text == "approved":
+        text += f": {', '.join(row['granted']) or 'nothing'}"
+    if text != "undecided" and not row["decided_for_this_file"]:
+        text += " (for another version)"
+    return text
 
 
 def cmd_remove(args: argparse.Namespace, paths: AppPaths) -> int:

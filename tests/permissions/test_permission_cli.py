@@ -209,3 +209,33 @@ def test_grant_changes_from_the_command_line_apply_to_a_running_server(paths):
                                      what="approved from the command line")
 
     asyncio.run(scenario())
+
+
+def test_list_shows_each_plugins_decision(paths, no_tty, capsys, tmp_path):
+    wasm = build_fixture(NAME, permissions=FS)
+    cli(paths, "add", str(wasm))
+    broken = paths.plugins_dir / "broken.wasm"
+    broken.write_bytes(b"\0asm not really")
+    capsys.readouterr()
+
+    assert cli(paths, "list") == 0
+    out = capsys.readouterr().out
+    assert "broken.wasm" in out and "BROKEN" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith(NAME))
+    assert "undecided" in line and "requests: fs.read.data, fs.write.data" in line
+
+    cli(paths, "approve", NAME, "--none")
+    cli(paths, "grant", NAME, "fs.read.data")
+    capsys.readouterr()
+    assert cli(paths, "list", "--json") == 0
+    (row,) = [r for r in json.loads(capsys.readouterr().out) if r.get("name") == NAME]
+    assert (row["decision"], row["granted"], row["decided_for_this_file"]) == (
+        "approved", ["fs.read.data"], True)
+    assert cli(paths, "list") == 0
+    assert "approved: fs.read.data " in capsys.readouterr().out
+
+    cli(paths, "decline", NAME)
+    capsys.readouterr()
+    cli(paths, "list")
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(NAME))
+    assert "declined" in line
