@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,25 @@ from gui.runtime.values import ValueBridge
 from gui.runtime.world import WorldInfo, check_world
 
 log = logging.getLogger(__name__)
+
+# Nice value of compile threads: a 32 MB compile keeps every core busy for
+# seconds, and the window and the tick loop must still get the CPU at once.
+COMPILE_NICENESS = 10
+
+
+def lower_this_threads_priority() -> None:
+    """Run the calling thread (and the threads it starts) at a lower CPU priority.
+
+    On Linux the nice value is per thread and inherited by threads a thread
+    creates, so wasmtime's own compile workers, started from a compile
+    thread, run at it too. Elsewhere this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), COMPILE_NICENESS)
+    except OSError as exc:  # never a reason not to compile
+        log.debug("could not lower the compile thread's priority: %s", exc)
 
 
 @dataclass
@@ -62,7 +84,8 @@ class PluginRuntime:
         self.thread = RuntimeThread()
         self._ticker = EpochTicker(self.engine)
         self._compile_pool = concurrent.futures.ThreadPoolExecutor(
-            compile_workers, thread_name_prefix="plugin-compile"
+            compile_workers, thread_name_prefix="plugin-compile",
+            initializer=lower_this_threads_priority,
         )
         self._started = False
 
