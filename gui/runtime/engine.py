@@ -23,7 +23,8 @@ from pathlib import Path
 import wasmtime
 from wasmtime import component
 
-from gui.paths import atomic_write_bytes
+from gui.paths import atomic_write_with
+from gui.runtime.codec import compile_component, write_serialized
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +113,10 @@ class ComponentCache:
             except wasmtime.WasmtimeError as exc:
                 log.warning("Discarding unusable compile cache entry %s: %s", artifact, exc)
                 artifact.unlink(missing_ok=True)
-        comp = component.Component(self._engine, wasm)
+        comp = compile_component(self._engine, wasm)
         self.compiles += 1
         try:
-            atomic_write_bytes(artifact, comp.serialize())
+            atomic_write_with(artifact, lambda handle: write_serialized(comp, handle.write))
         except OSError as exc:  # a full disk must not stop the plugin from loading
             log.warning("Could not write compile cache entry %s: %s", artifact, exc)
         return CompiledComponent(comp, digest, False, time.perf_counter() - started)
