@@ -250,7 +250,16 @@ class EventLoop(qasync.QEventLoop):
         return super().call_soon_threadsafe(callback, *args, context=context)
 
 
+# How long a thread may keep the GIL while another waits (CPython's default is
+# 5 ms). Every Qt and asyncio callback on the GUI thread takes the GIL anew;
+# while the runtime thread runs Python (linking a 32 MB plugin, a chat flood)
+# each of them could wait the whole interval, and a few in a row stall the
+# window for tens of milliseconds.
+GIL_SWITCH_INTERVAL_S = 0.001
+
+
 def create_qapplication() -> QApplication:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         QApplication.setApplicationName("Pumpkin Patch")
