@@ -256,10 +256,11 @@ class EventLoop(qasync.QEventLoop):
 # each of them could wait the whole interval, and a few in a row stall the
 # window for tens of milliseconds.
 GIL_SWITCH_INTERVAL_S = 0.001
+_DEFAULT_SWITCH_INTERVAL_S = sys.getswitchinterval()
 
 
 def create_qapplication() -> QApplication:
-    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)  # until shutdown_qapplication
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         QApplication.setApplicationName("Pumpkin Patch")
@@ -280,6 +281,7 @@ def shutdown_qapplication(app: QApplication) -> None:
     """
     gc.collect()
     app.shutdown()
+    sys.setswitchinterval(_DEFAULT_SWITCH_INTERVAL_S)
 
 
 def run_app(paths: AppPaths, *, json_log: bool = False) -> int:
