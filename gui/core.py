@@ -93,6 +93,7 @@ class ServerCore:
                                   settings=self.settings, manager=self.plugins)
         self.build_samples = os.environ.get(BUILD_SAMPLES_ENV, "1") != "0"
         self.server.before_stop(self._stop_watching)
+        self.server.before_stop(self._remember_kept_down)  # however the stop was asked for
         self.server.before_stop(self.plugins.shutdown)
         self._watches: list[asyncio.Task[None]] = []
         self._kept_down: set[str] = set()
@@ -110,9 +111,11 @@ class ServerCore:
 
     async def stop_server(self) -> None:
         """Stop the server alone: plugins get on-unload; runtime and market stay up."""
+        await self.server.stop()
+
+    async def _remember_kept_down(self) -> None:
         self._kept_down = {name for name, plugin in self.plugins.plugins.items()
                            if plugin.lifecycle.state in KEPT_DOWN}
-        await self.server.stop()
 
     async def start_server(self) -> None:
         """Start the server again after :meth:`stop_server`, and its plugins.
@@ -127,6 +130,9 @@ class ServerCore:
 
     async def _start_plugins(self) -> None:
         await self.plugins.load_all(skip=self._kept_down)
+        await self._stop_watching()
+        if self.server.state != "running":  # stopped while the plugins loaded
+            return
         loop = asyncio.get_running_loop()
         self._watches = [
             # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.

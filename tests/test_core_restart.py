@@ -57,6 +57,16 @@ def test_stop_and_start_keep_what_the_admin_turned_off(paths):
             await session.run("playtest join Bob")
             await echo_answers(session)
 
+            # A 'stop' typed on the console (or sent over RCON) remembers what is down too.
+            await manager.enable("task-and-log")
+            await manager.disable("echo")
+            await session.run("stop")
+            await session.server.stopped.wait()
+            assert await control.start()
+            assert manager.get("echo").state is PluginState.DISABLED
+            assert manager.get("task-and-log").state is PluginState.RUNNING
+            assert quarantined.state is PluginState.QUARANTINED
+
     asyncio.run(scenario())
 
 

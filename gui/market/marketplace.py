@@ -448,7 +448,8 @@ class Marketplace:
                                  message=f"{entry.name} {entry.version} is the latest version")
         artifact = await self._artifact(details.listing)
         result = await self.installer.run(artifact, review, progress)
-        self._forget_update(name, result.version)
+        if result.outcome == "updated":  # declined or held: the offer still stands
+            self._forget_update(name, result.version)
         return result
 
     def _forget_update(self, name: str, version: str | None = None) -> None:

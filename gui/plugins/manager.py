@@ -137,9 +137,6 @@ class PluginManager:
 
     def publish(self, notice: Notice) -> None:
         """Tell every subscriber (console, window) about ``notice``."""
-        self._publish(notice)
-
-    def _publish(self, notice: Notice) -> None:
         for callback in list(self._subscribers):
             try:
                 callback(notice)
@@ -147,7 +144,7 @@ class PluginManager:
                 log.exception("plugin notice subscriber failed")
 
     def _on_state(self, plugin: str, old: PluginState, new: PluginState) -> None:
-        self._publish(PluginStateChanged(plugin, old, new))
+        self.publish(PluginStateChanged(plugin, old, new))
 
     # -- discovery and loading ------------------------------------------------------
     async def load_all(self, *, skip: Collection[str] = ()) -> list[Plugin]:
@@ -503,7 +500,7 @@ class PluginManager:
                        f"({', '.join(pending.added) or 'none'}) and waits for review; the "
                        "running version keeps serving. Review it in the Plugins window or "
                        f"run 'pumpkin-patch plugin approve {plugin.name}'")
-        self._publish(PluginUpdateHeld(plugin.name, pending.metadata.version, pending.added,
+        self.publish(PluginUpdateHeld(plugin.name, pending.metadata.version, pending.added,
                                        pending.removed))
 
     async def _swap_in(self, plugin: Plugin, new_wasm: Path) -> None:
@@ -610,7 +607,7 @@ class PluginManager:
         if plugin.lifecycle.state is not S.TRAPPED:
             plugin.lifecycle.move(S.TRAPPED)
         decision = self.policy.decide(plugin.trap_times, time.monotonic())
-        self._publish(PluginFaulted(record, decision.quarantine, decision.restart_after))
+        self.publish(PluginFaulted(record, decision.quarantine, decision.restart_after))
         if decision.quarantine:
             plugin.lifecycle.move(S.QUARANTINED)
             self.server.console.error(
@@ -739,7 +736,7 @@ class _CompileCounter:
         self.total = total
         self.done = 0
         if total:
-            manager._publish(CompileProgress(0, total))
+            manager.publish(CompileProgress(0, total))
 
     async def track(self, path: Path, work: Any) -> Any:
         try:
@@ -758,7 +755,7 @@ class _CompileCounter:
             f"loaded from cache in {seconds:.2f} s" if cached else f"compiled in {seconds:.1f} s")
         self._manager.server.console.info(
             "plugins", f"[{self.done}/{self.total}] {path.name} {how}")
-        self._manager._publish(CompileProgress(self.done, self.total, path.name, seconds, cached))
+        self._manager.publish(CompileProgress(self.done, self.total, path.name, seconds, cached))
 
 
 class _Calls:

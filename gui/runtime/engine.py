@@ -117,6 +117,6 @@ class ComponentCache:
         self.compiles += 1
         try:
             atomic_write_with(artifact, lambda handle: write_serialized(comp, handle.write))
-        except OSError as exc:  # a full disk must not stop the plugin from loading
+        except (OSError, wasmtime.WasmtimeError) as exc:  # a full disk must not stop the load
             log.warning("Could not write compile cache entry %s: %s", artifact, exc)
         return CompiledComponent(comp, digest, False, time.perf_counter() - started)

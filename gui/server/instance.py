@@ -275,6 +275,8 @@ class ServerInstance:
         self._set_state("stopping")
         try:
             self.console.info(SOURCE, "Stopping the server")
+            # First: no new RCON command (a 'plugin reload' now would outlive the stop).
+            await self._close_listeners()
             for hook in self._before_stop:
                 try:
                     await hook()
@@ -283,7 +285,6 @@ class ServerInstance:
             for player in list(self.players):
                 self.kick(player, TextComponent.of("Server closed"))
             await self._drain_background()
-            await self._close_listeners()
             await self.ticks.stop()
             await self.scheduler.shutdown()
             self.console.info(SOURCE, "Server stopped")

@@ -42,7 +42,9 @@ class TcpListener:
         Raises:
             OSError: the port cannot be bound (in use, or not allowed).
         """
-        self._server = await asyncio.start_server(self._serve, host, port, reuse_address=True)
+        # asyncio's default address reuse (on POSIX; never on Windows, where it
+        # would let another program bind the same port).
+        self._server = await asyncio.start_server(self._serve, host, port)
         bound = self._server.sockets[0].getsockname()
         self.address = (bound[0], bound[1])
         self.console.info(self.source, f"{self.what} on {bound[0]}:{bound[1]}")
@@ -54,11 +56,14 @@ class TcpListener:
         if server is None:
             return
         server.close()
-        for task in list(self._clients):
-            task.cancel()
-        for task in list(self._clients):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        while self._clients:  # a connection accepted just before close() joins late
+            tasks = list(self._clients)
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                self._clients.discard(task)
         await server.wait_closed()
 
     async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -69,6 +74,9 @@ class TcpListener:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        if self._server is None:  # accepted just as the port closed
+            writer.close()
+            return
         self._clients.add(task)
         name = writer.get_extra_info("peername")
         peer = f"{name[0]}:{name[1]}" if isinstance(name, tuple) else "an unknown peer"

@@ -7,20 +7,24 @@ listens at ``server-ip``, or 127.0.0.1 when that is empty.
 Every request starts ``FE FD``, a type byte and a 4-byte session id:
 
 - type ``9``, handshake: answered with a challenge token (ASCII digits),
-  valid for :data:`TOKEN_LIFETIME_S` and only for the address that asked;
+  valid for :data:`TOKEN_LIFETIME_S` to twice that and only for the address
+  that asked (an HMAC of the address and the time slot: nothing is stored
+  per sender, so a flood of handshakes costs no memory);
 - type ``0`` with the token (big-endian int32): a *basic* stat (MOTD, game
   type, map, players, max, port, host), or with 4 more bytes a *full* stat
   (``splitnum`` padding, key/value pairs, then the player names).
 
 A datagram that is not a request, or carries a wrong or expired token, is
 dropped without an answer (as vanilla does: answering would make the port
-an amplifier for spoofed senders); each kind of drop is counted in
-:attr:`QueryListener.dropped` and logged at debug level.
+an amplifier for spoofed senders); each kind of drop (:data:`DROPS`) is
+counted in :attr:`QueryListener.dropped` and logged at debug level.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import secrets
 import struct
@@ -38,7 +42,8 @@ MAGIC = b"\xfe\xfd"
 HANDSHAKE, STAT = 9, 0
 TOKEN_LIFETIME_S = 30.0
 MAX_PLAYERS_LISTED = 100
-MAX_TOKENS = 4096
+NOT_A_QUERY, UNKNOWN_REQUEST, BAD_TOKEN = "not a query", "an unknown request", "a bad token"
+DROPS = (NOT_A_QUERY, UNKNOWN_REQUEST, BAD_TOKEN)
 FULL_STAT_PADDING = b"splitnum\x00\x80\x00"
 PLAYER_SECTION = b"\x01player_\x00\x00"
 
@@ -60,7 +65,7 @@ class QueryListener(asyncio.DatagramProtocol):
         self._level_name = level_name
         self._game_port = game_port
         self._clock = clock
-        self._tokens: dict[str, tuple[int, float]] = {}  # host -> (token, issued at)
+        self._secret = secrets.token_bytes(32)
         self._transport: asyncio.DatagramTransport | None = None
         self.dropped: Counter[str] = Counter()
         self.address: tuple[str, int] | None = None
@@ -97,25 +102,16 @@ class QueryListener(asyncio.DatagramProtocol):
     def answer(self, data: bytes, host: str) -> bytes | None:
         """The reply to one datagram from ``host``, or None to drop it."""
         if len(data) < 7 or not data.startswith(MAGIC):
-            return self._drop("not a query", host)
+            return self._drop(NOT_A_QUERY, host, data)
         kind, session = data[2], data[3:7]
+        slot = int(self._clock() // TOKEN_LIFETIME_S)
         if kind == HANDSHAKE:
-            token = secrets.randbelow(2**31)
-            if len(self._tokens) >= MAX_TOKENS:  # many senders: forget the expired ones
-                now = self._clock()
-                self._tokens = {h: t for h, t in self._tokens.items()
-                                if now - t[1] <= TOKEN_LIFETIME_S}
-            self._tokens[host] = (token, self._clock())
-            return bytes([HANDSHAKE]) + session + _z(str(token))
+            return bytes([HANDSHAKE]) + session + _z(str(self._token(host, slot)))
         if kind != STAT or len(data) not in (11, 15):
-            return self._drop(f"type {kind} of {len(data)} bytes", host)
+            return self._drop(UNKNOWN_REQUEST, host, data)
         (token,) = struct.unpack(">i", data[7:11])
-        issued = self._tokens.get(host)
-        if issued is None or issued[0] != token:
-            return self._drop("a wrong challenge token", host)
-        if self._clock() - issued[1] > TOKEN_LIFETIME_S:
-            del self._tokens[host]
-            return self._drop("an expired challenge token", host)
+        if token not in (self._token(host, slot), self._token(host, slot - 1)):
+            return self._drop(BAD_TOKEN, host, data)
         status = self._status()
         head = bytes([STAT]) + session
         if len(data) == 11:
@@ -138,7 +134,11 @@ class QueryListener(asyncio.DatagramProtocol):
         names = self._names()[:MAX_PLAYERS_LISTED]
         return body + PLAYER_SECTION + b"".join(_z(n) for n in names) + b"\x00"
 
-    def _drop(self, why: str, host: str) -> None:
+    def _token(self, host: str, slot: int) -> int:
+        digest = hmac.new(self._secret, f"{host}|{slot}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+    def _drop(self, why: str, host: str, data: bytes) -> None:
         self.dropped[why] += 1
-        log.debug("dropped a query datagram from %s: %s", host, why)
+        log.debug("dropped a query datagram from %s (%s): %r", host, why, data[:16])
         return None

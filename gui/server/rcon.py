@@ -16,15 +16,21 @@ request's id, or ``-1`` when the password is wrong; output longer than
 Bad input never reaches the server: a packet of impossible length, a
 command before login, or three wrong passwords end that connection with a
 warning on the console naming the peer and why; other connections and the
-server carry on.
+server carry on. A host that guessed three wrong passwords is refused for
+:data:`LOCKOUT_S`; a peer has :data:`LOGIN_TIMEOUT_S` to log in; at most
+:data:`MAX_CONNECTIONS` peers at once. An authenticated client's packet of
+another type is answered "Unknown request", as vanilla does (some tools send
+one to find the end of a long reply).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import logging
 import struct
+import time
 from collections.abc import Awaitable, Callable
 
 from gui.server.console import ConsoleLog
@@ -41,8 +47,11 @@ AUTH_FAILED = -1
 # id + type + two NULs; vanilla refuses client payloads above 1446 bytes.
 MIN_LENGTH, MAX_PAYLOAD = 10, 1446
 MAX_OUTPUT_CHUNK = 4096
-MAX_LOGIN_FAILURES = 3
-IDLE_TIMEOUT_S = 300.0
+MAX_LOGIN_FAILURES = 3  # per connection, and per host before a lockout
+LOCKOUT_S = 60.0  # a host that guessed wrong that often waits this long
+LOGIN_TIMEOUT_S = 10.0  # to log in after connecting
+IDLE_TIMEOUT_S = 300.0  # between commands, once logged in
+MAX_CONNECTIONS = 16
 
 _HEADER = struct.Struct("<iii")
 
@@ -118,43 +127,65 @@ class RconListener(TcpListener):
         if not password:
             raise ValueError("RCON needs a password")
         super().__init__(console)
-        self._password = password.encode("utf-8")
+        # Compared as digests: equal lengths, so the comparison leaks nothing.
+        self._password = hashlib.sha256(password.encode("utf-8")).digest()
         self._run = run
         self._permissions = permissions
+        self._failures: dict[str, tuple[int, float]] = {}  # host -> (wrong passwords, last)
 
     async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        peer: str) -> None:
+        if len(self._clients) > MAX_CONNECTIONS:
+            raise RconProtocolError(f"a connection beyond the limit of {MAX_CONNECTIONS}")
+        host = peer.rpartition(":")[0]
+        count, last = self._failures.get(host, (0, 0.0))
+        if count >= MAX_LOGIN_FAILURES and time.monotonic() - last < LOCKOUT_S:
+            writer.close()  # still locked out: no answer, no console line per attempt
+            return
         try:
-            await self._session(reader, writer, peer)
+            await self._session(reader, writer, peer, host)
         except TimeoutError:
             self.console.info(SOURCE, f"Closed the idle RCON connection from {peer}")
 
+    def _wrong_password(self, host: str) -> None:
+        count, last = self._failures.get(host, (0, 0.0))
+        if time.monotonic() - last >= LOCKOUT_S:
+            count = 0
+        self._failures[host] = (count + 1, time.monotonic())
+        if len(self._failures) > 4096:  # many hosts: forget the old ones
+            cutoff = time.monotonic() - LOCKOUT_S
+            self._failures = {h: f for h, f in self._failures.items() if f[1] >= cutoff}
+
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       peer: str) -> None:
+                       peer: str, host: str) -> None:
         authenticated = False
         failures = 0
         while True:
-            request_id, kind, payload = await asyncio.wait_for(read_packet(reader),
-                                                               IDLE_TIMEOUT_S)
+            timeout = IDLE_TIMEOUT_S if authenticated else LOGIN_TIMEOUT_S
+            request_id, kind, payload = await asyncio.wait_for(read_packet(reader), timeout)
             if kind == LOGIN:
-                authenticated = hmac.compare_digest(payload.encode("utf-8"), self._password)
+                given = hashlib.sha256(payload.encode("utf-8")).digest()
+                authenticated = hmac.compare_digest(given, self._password)
                 writer.write(encode(request_id if authenticated else AUTH_FAILED, COMMAND, ""))
                 await writer.drain()
                 if authenticated:
+                    self._failures.pop(host, None)
                     self.console.info(SOURCE, f"RCON login from {peer}")
                     continue
                 failures += 1
+                self._wrong_password(host)
                 self.console.warn(SOURCE, f"Wrong RCON password from {peer} "
                                           f"({failures} of {MAX_LOGIN_FAILURES})")
                 if failures >= MAX_LOGIN_FAILURES:
-                    raise RconProtocolError(f"{failures} wrong passwords")
+                    raise RconProtocolError(f"{failures} wrong passwords; {host} must wait "
+                                            f"{LOCKOUT_S:.0f} s")
+            elif not authenticated:
+                raise RconProtocolError("a command before logging in")
             elif kind == COMMAND:
-                if not authenticated:
-                    raise RconProtocolError("a command before logging in")
                 output = await self._command(payload, peer)
                 await _reply(writer, request_id, output)
-            else:
-                raise RconProtocolError(f"a packet of unknown type {kind}")
+            else:  # vanilla's answer; tools send one to find the end of a long reply
+                await _reply(writer, request_id, f"Unknown request {kind:x}")
 
     async def _command(self, line: str, peer: str) -> str:
         self.console.info(SOURCE, f"{peer} ran: {line}")

@@ -27,6 +27,7 @@ in vanilla; the login refusal still answers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import struct
 from collections.abc import Callable
@@ -40,6 +41,7 @@ VERSION_NAME = "Pumpkin Patch"
 PROTOCOL = -1  # not a game protocol: clients show the server as incompatible
 MAX_PACKET = 32 * 1024  # a handshake or status request is tiny
 TIMEOUT_S = 10.0
+LEGACY_DRAIN_S, LEGACY_REQUEST_MAX = 0.05, 512
 SAMPLE_SIZE = 12  # names in the hover list, as vanilla
 STATUS, LOGIN, TRANSFER = 1, 2, 3
 LOGIN_REFUSED = ("This is a Pumpkin Patch server for trying plugins: it has no game world "
@@ -98,14 +100,12 @@ def packet(packet_id: int, payload: bytes = b"") -> bytes:
     return varint(len(body)) + body
 
 
-async def read_varint(reader: asyncio.StreamReader) -> int:
-    result = 0
-    for shift in range(0, 35, 7):
-        byte = (await reader.readexactly(1))[0]
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result - (1 << 32) if result & (1 << 31) else result
-    raise StatusProtocolError("a VarInt longer than 5 bytes")
+async def read_varint(reader: asyncio.StreamReader, first: bytes = b"") -> int:
+    """The next VarInt on ``reader`` (``first``: its first byte, if already read)."""
+    raw = bytearray(first)
+    while (not raw or raw[-1] & 0x80) and len(raw) < 5:
+        raw += await reader.readexactly(1)
+    return _Buffer(bytes(raw)).varint()
 
 
 class _Buffer:
@@ -146,8 +146,9 @@ class _Buffer:
         return raw
 
 
-async def read_packet(reader: asyncio.StreamReader) -> tuple[int, _Buffer]:
-    length = await read_varint(reader)
+async def read_packet(reader: asyncio.StreamReader, first: bytes = b"") -> tuple[int, _Buffer]:
+    """The next packet: its id and a reader of its fields (``first``: see read_varint)."""
+    length = await read_varint(reader, first)
     if not 1 <= length <= MAX_PACKET:
         raise StatusProtocolError(f"a packet of {length} bytes")
     body = _Buffer(await reader.readexactly(length))
@@ -181,10 +182,9 @@ class StatusListener(TcpListener):
                             peer: str) -> None:
         first = await reader.readexactly(1)
         if first == b"\xfe":
-            await self._legacy(writer)
+            await self._legacy(reader, writer)
             return
-        reader_with_first = _Prepended(first, reader)
-        packet_id, body = await read_packet(reader_with_first)  # type: ignore[arg-type]
+        packet_id, body = await read_packet(reader, first)
         if packet_id != 0:
             raise StatusProtocolError(f"packet {packet_id:#x} where a handshake was expected")
         body.varint()  # the client's protocol version
@@ -192,9 +192,9 @@ class StatusListener(TcpListener):
         body.take(2)  # and the port
         state = body.varint()
         if state == STATUS:
-            await self._status_exchange(reader_with_first, writer)  # type: ignore[arg-type]
+            await self._status_exchange(reader, writer)
         elif state in (LOGIN, TRANSFER):
-            await self._refuse_login(reader_with_first, writer, peer)  # type: ignore[arg-type]
+            await self._refuse_login(reader, writer, peer)
         else:
             raise StatusProtocolError(f"a handshake asking for state {state}")
 
@@ -219,13 +219,17 @@ class StatusListener(TcpListener):
                             peer: str) -> None:
         packet_id, body = await read_packet(reader)
         player = body.string(16) if packet_id == 0 else "a player"
-        self.console.info(SOURCE, f"{player} ({peer}) tried to join; told to use playtest")
+        self.console.info(SOURCE, f"{player!r} ({peer}) tried to join; told to use playtest")
         reason = json.dumps({"text": LOGIN_REFUSED}, ensure_ascii=False)
         writer.write(packet(0, mc_string(reason)))
         await writer.drain()
 
-    async def _legacy(self, writer: asyncio.StreamWriter) -> None:
+    async def _legacy(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Pre-1.7 clients: 0xFF, then a UTF-16BE string of NUL-separated fields."""
+        # Read what else the client sent (1.6 adds a plugin message): closing with
+        # unread data resets the connection, and some clients then lose the answer.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(reader.read(LEGACY_REQUEST_MAX), LEGACY_DRAIN_S)
         status = self._status()
         if not status.enabled:
             return
@@ -235,15 +239,3 @@ class StatusListener(TcpListener):
         writer.write(b"\xff" + struct.pack(">H", len(text) // 2) + text)
         await writer.drain()
 
-
-class _Prepended:
-    """A reader that first gives back the byte already read to tell legacy pings apart."""
-
-    def __init__(self, first: bytes, reader: asyncio.StreamReader) -> None:
-        self._first, self._reader = first, reader
-
-    async def readexactly(self, n: int) -> bytes:
-        if not self._first or n == 0:
-            return await self._reader.readexactly(n)
-        head, self._first = self._first, b""
-        return head + (await self._reader.readexactly(n - 1) if n > 1 else b"")

@@ -12,7 +12,7 @@ from gui.market.signing import generate_key, public_key_hex
 from gui.plugins import PluginState, PluginUpdateAvailable
 from gui.plugins.inspect import inspect_file
 from tests.harness import Session
-from tests.market.conftest import grant_all, plugin_wasm
+from tests.market.conftest import decline, grant_all, plugin_wasm
 from tests.sdk_plugins import sdk_cache_dir
 
 
@@ -167,6 +167,15 @@ def test_the_core_finds_updates_and_announces_each_version_once(paths, tmp_path)
                 assert "hello" not in market.available_updates
                 await asyncio.sleep(0.3)
                 assert len(updates_announced(session)) == 1
+
+                # An update the admin declines (it asks for more) stays on offer.
+                await publish(session.core.runtime, repo, key, "hello", "1.2.0",
+                              ["fs.read.data"])
+                await session.wait_until(lambda: len(updates_announced(session)) == 2)
+                declined = await market.update("hello", decline)
+                assert declined.outcome != "updated"
+                assert session.plugins.get("hello").metadata.version == "1.1.0"
+                assert market.available_updates["hello"].latest == "1.2.0"
             finally:
                 await server.stop()
 

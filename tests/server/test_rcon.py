@@ -61,7 +61,11 @@ class Client:
         return payload.decode()
 
     async def closed(self) -> bool:
-        return await asyncio.wait_for(self.reader.read(), 5) == b""
+        """The server closed the connection (a reset counts: it may close with data unread)."""
+        try:
+            return await asyncio.wait_for(self.reader.read(), 5) == b""
+        except ConnectionResetError:
+            return True
 
     def close(self) -> None:
         self.writer.close()
@@ -118,6 +122,9 @@ def test_bad_input_closes_that_connection_only(tmp_path):
             for _ in range(3):
                 assert await guesser.login("guess") == -1
             assert await guesser.closed()
+            locked_out = await Client.connect(server)  # same host, within the lockout
+            await locked_out.send(1, LOGIN, PASSWORD)
+            assert await locked_out.closed()  # even the right password: no answer
 
             warnings = server.console.messages("rcon")
             assert any("a command before logging in" in w for w in warnings)
@@ -126,7 +133,9 @@ def test_bad_input_closes_that_connection_only(tmp_path):
             assert any("3 wrong passwords" in w for w in warnings)
             assert server.state == "running"
             assert "There are 0" in await good.run("list")
-            for client in (good, early, huge, garbage, guesser):
+            await good.send(9, RESPONSE, "")  # as tools do to find the end of a reply
+            assert await good.receive() == (9, RESPONSE, b"Unknown request 0")
+            for client in (good, early, huge, garbage, guesser, locked_out):
                 client.close()
         finally:
             await server.stop()

@@ -83,7 +83,7 @@ def test_a_login_is_refused_with_a_message_that_says_why(tmp_path):
             assert json.loads(body.string(262144)) == {"text": LOGIN_REFUSED}
             assert await reader.read() == b""
             writer.close()
-            assert any(m.startswith("Steve (127.0.0.1:") for m in server.console.messages(
+            assert any(m.startswith("'Steve' (127.0.0.1:") for m in server.console.messages(
                 "status"))
             assert len(server.players) == 0
         finally:
