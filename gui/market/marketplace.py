@@ -397,14 +397,40 @@ class Marketplace:
         """Installed plugins whose source has a newer version (also kept in
         :attr:`available_updates`). A source that cannot be reached is logged
         and skipped; what it said before is kept."""
+
+        def read() -> tuple[list[LockEntry], dict[str, Source | SourceConfigError]]:
+            entries = [e for e in self.installed()
+                       if e.source and (not names or e.name in names)]
+            sources: dict[str, Source | SourceConfigError] = {}
+            for name in {e.source for e in entries}:
+                try:
+                    sources[name] = self.store.get(name)
+                except SourceConfigError as exc:
+                    sources[name] = exc
+            return entries, sources
+
+        entries, sources = await asyncio.to_thread(read)
+        clients: dict[str, RepositoryClient | str] = {}  # one per source: a client, or why not
+
+        async def client_for(name: str) -> RepositoryClient | str:
+            if name not in clients:
+                source = sources[name]
+                try:
+                    if isinstance(source, SourceConfigError):
+                        raise source
+                    clients[name] = await self._client(source)
+                except (SourceError, SourceConfigError) as exc:
+                    clients[name] = str(exc)
+            return clients[name]
+
         found = []
-        for entry in await asyncio.to_thread(self.installed):
-            if (names and entry.name not in names) or not entry.source:
-                continue
+        for entry in entries:
+            client = await client_for(entry.source)
             try:
-                client = await self._client(self.store.get(entry.source))
+                if isinstance(client, str):
+                    raise SourceError(entry.source, client)
                 available, latest = await client.check_update(entry.name, entry.version)
-            except (SourceError, SourceConfigError) as exc:
+            except SourceError as exc:
                 log.info("update check of %s failed: %s", entry.name, exc)
                 continue
             if available and latest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -35,15 +36,7 @@ def test_core_serves_the_samples_source_and_installs_into_the_running_server(pat
             results = await market.search()
             assert list(results) == [] and results.problems == {}
 
-            key = generate_key()
-            repo = Repository(tmp_path / "repo")
-            await publish(session.core.runtime, repo, key, "hello", "1.0.0")
-            server = RepositoryServer(repo.root)
-            try:
-                url = await server.start()
-                await market.add_source(url, public_key_hex(key), name="home")
-                (listing,) = await market.search("hello")
-                result = await market.install(listing, grant_all)
+            async with home_source(session, tmp_path) as (repo, key, result):
                 assert result.state == "running"
                 assert session.plugins.get("hello").lifecycle.state is PluginState.RUNNING
                 await session.wait_for(r"Loaded hello 1\.0\.0")
@@ -62,8 +55,6 @@ def test_core_serves_the_samples_source_and_installs_into_the_running_server(pat
                 await market.uninstall("hello")
                 assert "hello" not in session.plugins.plugins
                 assert not (paths.plugins_dir / "hello.wasm").exists()
-            finally:
-                await server.stop()
 
     asyncio.run(main())
 
@@ -141,15 +132,7 @@ def test_the_core_finds_updates_and_announces_each_version_once(paths, tmp_path)
         session.core.update_check_interval = 0.1
         async with session:
             market = session.core.market
-            key = generate_key()
-            repo = Repository(tmp_path / "repo")
-            await publish(session.core.runtime, repo, key, "hello", "1.0.0")
-            server = RepositoryServer(repo.root)
-            try:
-                url = await server.start()
-                await market.add_source(url, public_key_hex(key), name="home")
-                (listing,) = await market.search("hello")
-                await market.install(listing, grant_all)
+            async with home_source(session, tmp_path) as (repo, key, _installed):
                 await asyncio.sleep(0.3)  # checks ran: nothing newer yet
                 assert market.available_updates == {}
 
@@ -176,10 +159,28 @@ def test_the_core_finds_updates_and_announces_each_version_once(paths, tmp_path)
                 assert declined.outcome != "updated"
                 assert session.plugins.get("hello").metadata.version == "1.1.0"
                 assert market.available_updates["hello"].latest == "1.2.0"
-            finally:
-                await server.stop()
 
     asyncio.run(main())
+
+
+@contextlib.asynccontextmanager
+async def home_source(session, tmp_path):
+    """A signed repository 'home' with hello 1.0.0, served, trusted and installed from.
+
+    Yields (repository, its key, the install result); the server stops afterwards.
+    """
+    market = session.core.market
+    key = generate_key()
+    repo = Repository(tmp_path / "repo")
+    await publish(session.core.runtime, repo, key, "hello", "1.0.0")
+    server = RepositoryServer(repo.root)
+    try:
+        url = await server.start()
+        await market.add_source(url, public_key_hex(key), name="home")
+        (listing,) = await market.search("hello")
+        yield repo, key, await market.install(listing, grant_all)
+    finally:
+        await server.stop()
 
 
 def updates_announced(session):
