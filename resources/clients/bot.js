@@ -11,8 +11,10 @@
 //   {"cmd":"quit","id":"b1"}    {"cmd":"exit"}
 // stdout: one JSON event per line, each with "id" (the bot's, or null) and "t" (ms since
 // this process started); replies to a command carry the command's "req" when it had one.
-//   ready, login, spawn, message {text, position}, forced_move {x,y,z,yaw,pitch},
+//   ready, login {join_ms}, spawn {join_ms, x,y,z,yaw,pitch}, message {text, position},
+//   forced_move {x,y,z,yaw,pitch}, moved (the reply to move, with the position),
 //   kicked {reason, logged_in}, end {reason}, error {message[, cmd]}
+// join_ms: milliseconds from the join command to this event.
 // Yaw and pitch are in degrees as the server sends them (mineflayer keeps radians).
 // Nothing a bot or a command does ends this process: failures become error events.
 // It exits on {"cmd":"exit"} or when stdin closes (the Python side went away).
@@ -87,6 +89,7 @@ function join (cmd) {
   const id = cmd.id
   if (bots.has(id)) throw new Error(`a bot with id ${id} is already connected`)
   const version = cmd.version || '26.1'
+  const joinedAt = Date.now()
   const bot = mineflayer.createBot({
     host: cmd.host || '127.0.0.1',
     port: cmd.port,
@@ -106,9 +109,9 @@ function join (cmd) {
   })
   on('login', () => {
     loggedIn.add(bot)
-    emit('login', id, { username: bot.username })
+    emit('login', id, { username: bot.username, join_ms: Date.now() - joinedAt })
   })
-  on('spawn', () => emit('spawn', id, where(bot) || {}))
+  on('spawn', () => emit('spawn', id, { join_ms: Date.now() - joinedAt, ...where(bot) }))
   on('messagestr', (text, position) => emit('message', id, { text, position: position || 'system' }))
   on('forcedMove', () => emit('forced_move', id, where(bot) || {}))
   on('kicked', (reason, loggedIn) => emit('kicked', id, { reason: plainText(reason, version), logged_in: !!loggedIn }))
