@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,47 @@ def test_a_disconnect_reason_reaches_the_test_as_plain_text(bot_swarm):
             await server.wait_closed()
 
     asyncio.run(scenario())
+
+
+_ORPHAN_PARENT = """
+import asyncio, sys
+from pathlib import Path
+from gui.devkit.node_clients import BotSwarm
+
+async def main():
+    swarm = BotSwarm(Path(sys.argv[1]))
+    bot = await swarm.join("Stays", "127.0.0.1", int(sys.argv[2]))
+    print(swarm.pid, flush=True)
+    await asyncio.Event().wait()  # until killed
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has exited; only its parent has not reaped it yet
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_node_ends_when_the_python_side_is_killed(node_clients):
+    # A server that takes the connection and never answers: the bot's open socket
+    # would keep node running if it did not end on its own when stdin closes.
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    with silent:
+        with subprocess.Popen(
+                [sys.executable, "-c", _ORPHAN_PARENT, str(node_clients), str(port)],
+                cwd=REPO, stdout=subprocess.PIPE, text=True) as parent:
+            try:
+                pid = int(parent.stdout.readline())
+                assert _alive(pid)
+            finally:
+                parent.kill()  # SIGKILL: no close(), no exit command; node sees stdin close
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling a process that is not ours to wait on
+        assert not _alive(pid), f"bot.js (pid {pid}) outlived the process that started it"
