@@ -272,6 +272,16 @@ class Bot:
                                     timeout + ms / 1000)
         return Position.of(reply)
 
+    async def players(self, *, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """The bot's tab list: ``[{"username", "ping", "gamemode"}, ...]``."""
+        return list((await self._request({"cmd": "players"}, "players", timeout))["players"])
+
+    async def block_at(self, x: int, y: int, z: int, *,
+                       timeout: float = 10.0) -> dict[str, Any]:
+        """The block the bot sees at a position: ``{"name", "state"}`` (None: not loaded)."""
+        reply = await self._request({"cmd": "block", "x": x, "y": y, "z": z}, "block", timeout)
+        return {"name": reply["name"], "state": reply["state"]}
+
     def quit(self) -> None:
         """Disconnect this bot (an ``end`` event follows)."""
         self.swarm._send({"cmd": "quit", "id": self.id})

@@ -8,12 +8,19 @@
 //   {"cmd":"tab","id":"b1","text":"/di","req":7}  -> {"event":"tab","matches":[...]}
 //   {"cmd":"position","id":"b1","req":8}          -> {"event":"position","x":..}
 //   {"cmd":"move","id":"b1","control":"forward","ms":500,"req":9} -> {"event":"moved","x":..}
+//   {"cmd":"players","id":"b1","req":10}         -> {"event":"players","players":[{username,ping,gamemode}]}
+//   {"cmd":"block","id":"b1","x":0,"y":-61,"z":0,"req":11} -> {"event":"block","name":..,"state":..}
+//                                                 (name null: that chunk is not loaded)
 //   {"cmd":"quit","id":"b1"}    {"cmd":"exit"}
 // stdout: one JSON event per line, each with "id" (the bot's, or null) and "t" (ms since
 // this process started); replies to a command carry the command's "req" when it had one.
 //   ready, login {join_ms}, spawn {join_ms, x,y,z,yaw,pitch}, message {text, position},
 //   forced_move {x,y,z,yaw,pitch}, moved (the reply to move, with the position),
-//   kicked {reason, logged_in}, end {reason}, error {message[, cmd]}
+//   kicked {reason, logged_in}, end {reason}, error {message[, cmd]},
+//   title {kind: title|subtitle, text}, tab_list {header, footer}, sound {name or sound_id,
+//   x,y,z, volume, pitch}, block_update {x,y,z, name, state, was}, player_joined and
+//   player_left {username} (the tab list), game {gamemode}; the action bar is a message
+//   with position "game_info".
 // join_ms: milliseconds from the join command to this event.
 // Yaw and pitch are in degrees as the server sends them (mineflayer keeps radians).
 // Nothing a bot or a command does ends this process: failures become error events.
@@ -41,10 +48,11 @@ function describe (err) {
 process.on('uncaughtException', (err) => emit('error', null, { message: 'uncaught: ' + describe(err) }))
 process.on('unhandledRejection', (err) => emit('error', null, { message: 'unhandled rejection: ' + describe(err) }))
 
-let mineflayer, conversions, ChatMessage
+let mineflayer, conversions, Vec3, ChatMessage
 try {
   mineflayer = require('mineflayer')
   conversions = require('mineflayer/lib/conversions')
+  Vec3 = require('vec3').Vec3
 } catch (err) {
   emit('error', null, { message: 'cannot load mineflayer (is NODE_PATH the installed node_modules?): ' + describe(err) })
   process.exit(2)
@@ -68,6 +76,10 @@ function plainText (reason, version) {
   } catch (err) {
     return typeof reason === 'string' ? reason : JSON.stringify(reason)
   }
+}
+
+function xyz (v) {
+  return { x: v.x, y: v.y, z: v.z }
 }
 
 function where (bot) {
@@ -116,6 +128,40 @@ function join (cmd) {
   on('forcedMove', () => emit('forced_move', id, where(bot) || {}))
   on('kicked', (reason, loggedIn) => emit('kicked', id, { reason: plainText(reason, version), logged_in: !!loggedIn }))
   on('error', (err) => emit('error', id, { message: describe(err) }))
+  // What plugins show a player: titles, the action bar, the tab list, sounds, blocks.
+  // Read from the packets, as mineflayer leaves NBT titles and the action bar packet raw.
+  const onPacket = (name, handler) => bot._client.on(name, (packet) => {
+    try {
+      handler(packet)
+    } catch (err) {
+      emit('error', id, { message: `while handling the ${name} packet: ${describe(err)}` })
+    }
+  })
+  onPacket('set_title_text', (p) => emit('title', id, { kind: 'title', text: plainText(p.text, version) }))
+  onPacket('set_title_subtitle', (p) => emit('title', id, { kind: 'subtitle', text: plainText(p.text, version) }))
+  onPacket('action_bar', (p) => emit('message', id, { text: plainText(p.text, version), position: 'game_info' }))
+  onPacket('playerlist_header', (p) => emit('tab_list', id, {
+    header: plainText(p.header, version), footer: plainText(p.footer, version)
+  }))
+  on('soundEffectHeard', (name, at, volume, pitch) => emit('sound', id, { name, x: at.x, y: at.y, z: at.z, volume, pitch }))
+  on('hardcodedSoundEffectHeard', (soundId, category, at, volume, pitch) => {
+    if (typeof soundId === 'number' && soundId > 0) {
+      emit('sound', id, { sound_id: soundId, category, x: at.x, y: at.y, z: at.z, volume, pitch })
+    }
+  })
+  on('blockUpdate', (before, after) => {
+    if (!after) return
+    emit('block_update', id, { ...xyz(after.position), name: after.name, state: after.stateId, was: before ? before.name : null })
+  })
+  on('playerJoined', (player) => emit('player_joined', id, { username: player.username }))
+  on('playerLeft', (player) => emit('player_left', id, { username: player.username }))
+  let gamemode = null
+  on('game', () => {
+    if (bot.game && bot.game.gameMode !== gamemode) {
+      gamemode = bot.game.gameMode
+      emit('game', id, { gamemode })
+    }
+  })
   on('end', (reason) => {
     if (bots.get(id) === bot) bots.delete(id)
     emit('end', id, { reason: plainText(reason, version) })
@@ -154,6 +200,15 @@ async function handle (cmd) {
       await new Promise((resolve) => setTimeout(resolve, cmd.ms ?? 500))
       bot.setControlState(cmd.control, false)
       return emit('moved', cmd.id, { req: cmd.req, ...(where(bot) || {}) })
+    }
+    case 'players': {
+      const bot = botFor(cmd)
+      const players = Object.values(bot.players).map((p) => ({ username: p.username, ping: p.ping, gamemode: p.gamemode }))
+      return emit('players', cmd.id, { req: cmd.req, players })
+    }
+    case 'block': {
+      const block = botFor(cmd).blockAt(new Vec3(cmd.x, cmd.y, cmd.z))
+      return emit('block', cmd.id, { req: cmd.req, x: cmd.x, y: cmd.y, z: cmd.z, name: block ? block.name : null, state: block ? block.stateId : null })
     }
     case 'quit':
       return botFor(cmd, false).quit()
