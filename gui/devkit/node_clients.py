@@ -209,6 +209,12 @@ class Bot:
         self.id = bot_id
         self.username = username
         self.events: list[BotEvent] = []
+        self._ended = False  # set with the kicked or end event, under the swarm's lock
+
+    def _record(self, event: BotEvent) -> None:
+        self.events.append(event)
+        if event["event"] in _FINAL:
+            self._ended = True
 
     def __repr__(self) -> str:
         return f"<Bot {self.username} ({self.id}), {len(self.events)} events>"
@@ -216,7 +222,7 @@ class Bot:
     @property
     def ended(self) -> bool:
         """True once the bot was kicked or its connection closed."""
-        return any(e["event"] in _FINAL for e in self.events)
+        return self._ended
 
     def mark(self) -> int:
         """The number of events so far: pass it as ``after=`` to wait only for newer ones."""
@@ -426,7 +432,10 @@ class BotSwarm:
                              "message": f"not a JSON event: {line[:200]!r}"}
             async with self._changed:
                 bot = self.bots.get(event.get("id"))
-                (bot.events if bot else self.events).append(event)
+                if bot is not None:
+                    bot._record(event)
+                else:
+                    self.events.append(event)
                 self._changed.notify_all()
         await self._proc.wait()
         async with self._changed:
