@@ -43,7 +43,12 @@ BURST = 20  # events per tick-sized burst
 
 
 class _NullConnection:
+    address = None
+
     def deliver(self, kind: str, text: TextComponent) -> None:
+        pass
+
+    def apply(self, change: object) -> None:
         pass
 
 

@@ -26,6 +26,9 @@ GAMEMODES = ("survival", "creative", "adventure", "spectator")
 Warn = Callable[[str], None]
 
 
+MAX_THRESHOLD = 1 << 21  # vanilla's largest frame
+
+
 def _prop(key: str, *, lo: int | None = None, hi: int | None = None,
           choices: tuple[str, ...] | None = None) -> dict[str, Any]:
     return {"key": key, "lo": lo, "hi": hi, "choices": choices}
@@ -64,6 +67,10 @@ class ServerConfig:
     level_name: str = field(default="world", metadata=_prop("level-name"))
     level_seed: str = field(default="", metadata=_prop("level-seed"))
     enable_status: bool = field(default=True, metadata=_prop("enable-status"))
+    # Frames of at least this many bytes are zlib-compressed; -1 turns it off.
+    network_compression_threshold: int = field(
+        default=256, metadata=_prop("network-compression-threshold", lo=-1, hi=MAX_THRESHOLD)
+    )
     enable_rcon: bool = field(default=False, metadata=_prop("enable-rcon"))
     rcon_port: int = field(default=25575, metadata=_prop("rcon.port", lo=1, hi=65535))
     rcon_password: str = field(default="", metadata=_prop("rcon.password"))

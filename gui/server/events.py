@@ -18,6 +18,7 @@ from typing import ClassVar, Protocol, TypeVar
 
 from gui.server.players import Player
 from gui.server.text import TextComponent
+from gui.server.world import Position
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,17 @@ class ServerBroadcastEvent:
 
 
 @dataclass
+class PlayerMoveEvent:
+    """A network player moved from ``from_position`` to ``to_position``; cancel to undo."""
+
+    event_type: ClassVar[str] = "player-move-event"
+    player: Player
+    from_position: Position
+    to_position: Position
+    cancelled: bool = False
+
+
+@dataclass
 class ServerLoadEvent:
     """The server finished loading; ``load_type`` is ``"startup"`` or ``"reload"``."""
 
@@ -106,6 +118,7 @@ ServerEvent = (
     | PlayerLoginEvent
     | PlayerChatEvent
     | PlayerCommandSendEvent
+    | PlayerMoveEvent
     | ServerCommandEvent
     | ServerBroadcastEvent
     | ServerLoadEvent
@@ -119,6 +132,7 @@ EVENT_TYPES: dict[str, type[ServerEvent]] = {
         PlayerLoginEvent,
         PlayerChatEvent,
         PlayerCommandSendEvent,
+        PlayerMoveEvent,
         ServerCommandEvent,
         ServerBroadcastEvent,
         ServerLoadEvent,
@@ -132,6 +146,7 @@ EventT = TypeVar(
     PlayerLoginEvent,
     PlayerChatEvent,
     PlayerCommandSendEvent,
+    PlayerMoveEvent,
     ServerCommandEvent,
     ServerBroadcastEvent,
     ServerLoadEvent,

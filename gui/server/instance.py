@@ -38,6 +38,8 @@ from gui.server.events import (
     ServerCommandEvent,
     ServerLoadEvent,
 )
+from gui.server.java.listener import GameListener, JavaLimits
+from gui.server.java.version import game_version
 from gui.server.ops import AccessLists
 from gui.server.permission_nodes import PermissionRegistry
 from gui.server.players import Connection, Player, PlayerList, is_valid_name
@@ -45,13 +47,18 @@ from gui.server.pluginhost import NoPluginHost, PluginHost
 from gui.server.query import QueryListener
 from gui.server.rcon import RconListener
 from gui.server.senders import ConsoleSender, PlayerSender
-from gui.server.status import SAMPLE_SIZE, ServerStatus, StatusListener
+from gui.server.status import SAMPLE_SIZE, ServerStatus
 from gui.server.text import TextComponent
 from gui.server.ticks import Scheduler, TickLoop
+from gui.server.world import BlockTable, FlatWorld
 
 logger = logging.getLogger(__name__)
 
 STATES: tuple[str, ...] = ("stopped", "starting", "running", "stopping")
+
+
+class ServerStartError(RuntimeError):
+    """The server cannot start as configured; the message says what to change."""
 SOURCE = "server"
 
 ChangeListener = Callable[[str, object], None]
@@ -106,11 +113,14 @@ class ServerInstance:
         self.dispatcher = CommandDispatcher(self, permissions=self.permissions)
         self.console_sender = ConsoleSender(self.console, permissions=self.permissions)
         self.rcon: RconListener | None = None
-        self.status_listener: StatusListener | None = None
+        self.java_limits = JavaLimits()  # the game port's time-outs and caps
+        self.status_listener: GameListener | None = None  # the game port
         self.query: QueryListener | None = None
         self.scheduler = Scheduler(console=self.console)
         self.ticks = TickLoop()
         self.ticks.on_tick(self.scheduler.run_due, name="scheduler")
+        self.world = FlatWorld(BlockTable(game_version().blocks))
+        self.ticks.on_tick(self.world.tick, name="world")
         self.events = EventPipeline()
         self.plugin_host: PluginHost = NoPluginHost()
         self.state = "stopped"
@@ -186,12 +196,17 @@ class ServerInstance:
                 self.config = ServerConfig.load_or_create(
                     self.server_dir / PROPERTIES_FILE, warn=self._warn)
             if self.config.online_mode:
-                self._warn("online-mode=true is not supported (there is no authentication): "
-                           "players join in offline mode. Set online-mode=false to hide this.")
+                raise ServerStartError(
+                    "online-mode=true asks for Mojang authentication, which Pumpkin Patch "
+                    "does not support, so the server did not start: set online-mode=false in "
+                    f"{self.server_dir / PROPERTIES_FILE} (players then join in offline mode)")
             self.access.load()
+            self._load_world()
             self.ticks.start()
             await self._open_listeners()
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, ServerStartError):
+                self.console.error(SOURCE, str(exc))
             await self._close_listeners()
             await self.ticks.stop()
             self.console.close_log_file()
@@ -202,6 +217,23 @@ class ServerInstance:
         await self.events.fire(ServerLoadEvent("startup"))
         elapsed = time.perf_counter() - began
         self.console.info(SOURCE, f'Server started. Done ({elapsed:.3f}s)! For help, type "help"')
+
+    def _load_world(self) -> None:
+        folder = self.server_dir / self.config.level_name
+        for problem in self.world.open(folder, self.config.level_name):
+            self._warn(problem)
+
+    def _save_world(self) -> None:
+        try:
+            self.world.save()
+        except OSError as exc:
+            self._warn(f"Could not save the world's changed blocks in {self.world.folder} "
+                       f"({exc.strerror or exc}); check the folder's permissions and free space")
+
+    @property
+    def game_version(self) -> str:
+        """The Java Edition version clients must use to join (``"26.1"``)."""
+        return game_version().name
 
     def status(self) -> ServerStatus:
         """What a server-list ping is told: MOTD, players online and a sample, the maximum."""
@@ -214,14 +246,15 @@ class ServerInstance:
         """The game port, RCON and Query if asked for; a port that cannot be had is a warning."""
         config = self.config
         host = config.server_ip or "127.0.0.1"  # a desktop server: the network is opt-in
-        status = StatusListener(self.console, self.status)
+        game = GameListener(self, limits=self.java_limits)
         try:
-            await status.start(host, config.server_port)
-            self.status_listener = status
+            await game.start(host, config.server_port)
+            self.status_listener = game
         except OSError as exc:
+            game.game.close()
             self._warn(f"The game port {host}:{config.server_port} is taken "
-                       f"({exc.strerror or exc}), so clients cannot ping this server: another "
-                       "server may be running; change server-port and restart")
+                       f"({exc.strerror or exc}), so clients can neither ping nor join this "
+                       "server: another server may be running; change server-port and restart")
         if config.enable_query:
             query = QueryListener(self.console, self.status,
                                   lambda: [p.name for p in self.players],
@@ -287,6 +320,7 @@ class ServerInstance:
             await self._drain_background()
             await self.ticks.stop()
             await self.scheduler.shutdown()
+            self._save_world()
             self.console.info(SOURCE, "Server stopped")
         finally:
             self.console.close_log_file()
@@ -395,7 +429,8 @@ class ServerInstance:
         if previous is not None:
             self.kick(previous, TextComponent.of("You logged in from another location"))
         self.players.add(player)
-        self.console.info(SOURCE, f"{name} ({player.uuid}) logged in")
+        where = f"[{connection.address}]" if connection.address else ""
+        self.console.info(SOURCE, f"{name}{where} ({player.uuid}) logged in")
         self._notify("player-joined", player)
         joined = await self.events.fire(PlayerJoinEvent(
             player, TextComponent.of(f"{name} joined the game", color="yellow")))

@@ -16,10 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from gui.server.config import GAMEMODES
 from gui.server.console import ConsoleLog
 from gui.server.text import TextComponent
+from gui.server.world import Position
 
-MESSAGE_KINDS: tuple[str, ...] = ("chat", "system", "feedback", "kick")
+# "title", "subtitle" and "actionbar" are shown on the player's screen, not in chat.
+MESSAGE_KINDS: tuple[str, ...] = ("chat", "system", "feedback", "kick", "title", "subtitle",
+                                  "actionbar")
 _NAME = re.compile(r"[A-Za-z0-9_]{1,16}")
 
 
@@ -51,17 +55,63 @@ class GameProfile:
         return cls(name, offline_uuid(name))
 
 
+@dataclass(frozen=True)
+class Teleport:
+    """The server moved the player."""
+
+    position: Position
+    yaw: float
+    pitch: float
+
+
+@dataclass(frozen=True)
+class GamemodeChange:
+    gamemode: str
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A sound played to the player where it stands (``name``: ``"block.note_block.bell"``)."""
+
+    name: str
+    category: str
+    volume: float
+    pitch: float
+
+
+@dataclass(frozen=True)
+class TabListText:
+    """The text above and below the player's tab list."""
+
+    header: TextComponent
+    footer: TextComponent
+
+
+PlayerChange = Teleport | GamemodeChange | Sound | TabListText
+
+
 class Connection(Protocol):
-    """Where a player's messages go (a client, the GUI, a playtest)."""
+    """Where a player's messages go (a client, the GUI, a playtest).
+
+    Attributes:
+        address: ``"ip:port"`` of a network client; ``None`` for a playtest player.
+    """
+
+    address: str | None
 
     def deliver(self, kind: str, text: TextComponent) -> None:
         """Deliver a message.
 
         Args:
-            kind: ``"chat"``, ``"system"``, ``"feedback"`` (command output) or
-                ``"kick"`` (the player is being disconnected).
+            kind: ``"chat"``, ``"system"``, ``"feedback"`` (command output),
+                ``"title"``, ``"subtitle"``, ``"actionbar"``, or ``"kick"`` (the
+                player is being disconnected).
             text: The message.
         """
+        ...
+
+    def apply(self, change: PlayerChange) -> None:
+        """Show the client a change of the player's state (already made on the server)."""
         ...
 
 
@@ -76,6 +126,8 @@ class PlaytestConnection:
         name: The player's name.
         received: Every delivery, in order, as ``(kind, text)``.
     """
+
+    address = None
 
     def __init__(self, console: ConsoleLog, name: str) -> None:
         """Create the connection.
@@ -92,6 +144,19 @@ class PlaytestConnection:
         """Print the delivery to the console (see the class docstring)."""
         self.received.append((kind, text))
         self.console.info("playtest", f"{self.name} <- {kind}: {text.plain()}", text=text)
+
+    def apply(self, change: PlayerChange) -> None:
+        """Print a state change as ``NAME <- teleport: x y z`` (and so on)."""
+        if isinstance(change, Teleport):
+            x, y, z = change.position
+            detail = f"teleport: {x:g} {y:g} {z:g}"
+        elif isinstance(change, GamemodeChange):
+            detail = f"gamemode: {change.gamemode}"
+        elif isinstance(change, Sound):
+            detail = f"sound: {change.name}"
+        else:
+            detail = f"tab list: {change.header.plain()} / {change.footer.plain()}"
+        self.console.info("playtest", f"{self.name} <- {detail}")
 
 
 class LevelSource(Protocol):
@@ -134,9 +199,47 @@ class Player:
         self.connection = connection
         self.joined_at = time.time()
         self._levels = levels
+        self.position = Position(0.5, -60.0, 0.5)
+        self.yaw = 0.0
+        self.pitch = 0.0
+        self.gamemode = "survival"
+        self.ping_ms = 0  # the last keep-alive round trip (0: no network client)
 
     def __repr__(self) -> str:
         return f"Player({self.name!r}, {self.uuid})"
+
+    @property
+    def address(self) -> str | None:
+        """``"ip:port"`` of the player's client; ``None`` for a playtest player."""
+        return self.connection.address
+
+    @property
+    def ip(self) -> str | None:
+        """The IP address of the player's client (``None`` for a playtest player)."""
+        address = self.connection.address
+        return address.rsplit(":", 1)[0].strip("[]") if address else None
+
+    def teleport(self, position: Position, yaw: float | None = None,
+                 pitch: float | None = None) -> None:
+        """Move the player (its client follows)."""
+        self.position = position
+        self.yaw = self.yaw if yaw is None else yaw
+        self.pitch = self.pitch if pitch is None else pitch
+        self.connection.apply(Teleport(position, self.yaw, self.pitch))
+
+    def set_gamemode(self, gamemode: str) -> bool:
+        """Change the game mode; returns whether it changed.
+
+        Raises:
+            ValueError: Not one of :data:`GAMEMODES`.
+        """
+        if gamemode not in GAMEMODES:
+            raise ValueError(f"Unknown game mode {gamemode!r}: use one of {', '.join(GAMEMODES)}")
+        if gamemode == self.gamemode:
+            return False
+        self.gamemode = gamemode
+        self.connection.apply(GamemodeChange(gamemode))
+        return True
 
     @property
     def profile(self) -> GameProfile:
@@ -153,7 +256,7 @@ class Player:
 
         Args:
             text: The message (a string becomes unstyled text).
-            kind: ``"chat"``, ``"system"``, ``"feedback"`` or ``"kick"``.
+            kind: One of :data:`MESSAGE_KINDS`.
 
         Raises:
             ValueError: ``kind`` is not one of the message kinds.

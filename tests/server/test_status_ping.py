@@ -10,8 +10,22 @@ from pathlib import Path
 
 from gui.server.config import ServerConfig
 from gui.server.instance import ServerInstance
-from gui.server.status import LOGIN_REFUSED, mc_string, packet, read_packet, varint
+from gui.server.java.wire import PacketReader, encode_frame, read_frame, varint
 from tests.server.test_rcon import free_port
+
+
+def packet(packet_id: int, payload: bytes = b"") -> bytes:
+    return encode_frame(varint(packet_id) + payload, None)
+
+
+def mc_string(text: str) -> bytes:
+    data = text.encode()
+    return varint(len(data)) + data
+
+
+async def read_packet(reader: asyncio.StreamReader) -> tuple[int, PacketReader]:
+    body = PacketReader(await read_frame(reader, 1 << 20, None))
+    return body.packet_id, body
 
 
 def game_server(tmp_path: Path, **settings) -> ServerInstance:
@@ -58,7 +72,7 @@ def test_a_client_ping_sees_motd_players_and_an_honest_version(tmp_path):
             status, echoed = await ping(server)
             assert echoed == 0x0123456789ABCDEF
             assert status["description"] == {"text": "Plugin lab §aonline"}
-            assert status["version"] == {"name": "Pumpkin Patch", "protocol": -1}
+            assert status["version"] == {"name": "26.1", "protocol": 775}
             players = status["players"]
             assert (players["online"], players["max"]) == (2, 7)
             alice = server.players.get("Alice")
@@ -69,7 +83,7 @@ def test_a_client_ping_sees_motd_players_and_an_honest_version(tmp_path):
     asyncio.run(scenario())
 
 
-def test_a_login_is_refused_with_a_message_that_says_why(tmp_path):
+def test_a_login_of_another_version_is_told_which_version_to_use(tmp_path):
     async def scenario() -> None:
         server = game_server(tmp_path)
         await server.start()
@@ -77,14 +91,15 @@ def test_a_login_is_refused_with_a_message_that_says_why(tmp_path):
             reader, writer = await open_game(server)
             port = server.status_listener.address[1]
             login_start = packet(0, mc_string("Steve") + b"\x00" * 16)
-            writer.write(handshake(port, 2) + login_start)
+            writer.write(handshake(port, 2, protocol=767) + login_start)
             packet_id, body = await read_packet(reader)
             assert packet_id == 0
-            assert json.loads(body.string(262144)) == {"text": LOGIN_REFUSED}
+            reason = json.loads(body.string(262144))["text"]
+            assert reason.startswith("Outdated client!") and "please use 26.1" in reason
             assert await reader.read() == b""
             writer.close()
-            assert any(m.startswith("'Steve' (127.0.0.1:") for m in server.console.messages(
-                "status"))
+            assert any(m.startswith("'Steve' (127.0.0.1:") and "told to use 26.1" in m
+                       for m in server.console.messages("server"))
             assert len(server.players) == 0
         finally:
             await server.stop()
@@ -105,7 +120,7 @@ def test_legacy_ping_and_hidden_status(tmp_path):
             (chars,) = struct.unpack(">H", answer[1:3])
             fields = answer[3:].decode("utf-16-be").split("\x00")
             assert len(answer[3:]) == chars * 2
-            assert fields == ["§1", "-1", "Pumpkin Patch", "Plugin lab §aonline", "0", "7"]
+            assert fields == ["§1", "775", "26.1", "Plugin lab §aonline", "0", "7"]
         finally:
             await server.stop()
 
@@ -140,8 +155,8 @@ def test_bad_input_closes_that_connection_and_the_port_keeps_answering(tmp_path)
                 writer.write(data)
                 assert await asyncio.wait_for(reader.read(), 5) == b""
                 writer.close()
-            warnings = server.console.messages("status")
-            for reason in ("a VarInt longer than 5 bytes", "a packet of 10000000 bytes",
+            warnings = server.console.messages("server")
+            for reason in ("a frame length longer than 5 bytes", "a handshake of 10000000 bytes",
                            "packet 0x5 where a handshake was expected",
                            "a handshake asking for state 9", "a string of 100000 bytes"):
                 assert any(reason in w for w in warnings), (reason, warnings)
