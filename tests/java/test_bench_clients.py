@@ -35,8 +35,6 @@ def test_the_bench_prints_its_figures_as_one_json_object(figures):
     assert clients["join_ms_median"] <= clients["join_ms_max"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10: the server does not speak the Java protocol "
-                   "yet, so no bot can join (remove this mark when it does)")
 def test_every_bot_joins_and_every_line_reaches_every_bot(figures):
     clients = figures["clients"]
     assert clients["dropped"] == 0
