@@ -35,6 +35,8 @@ class Bench:
 class Options:
     rounds: int = 5
     quick: bool = False  # fewer events per round (used by the test of the bench command)
+    bots: int | None = None  # clients: how many bots (None: the bench's default)
+    duration: float | None = None  # clients: seconds of chatting (None: the default)
 
 
 def bench_cache() -> Path:

@@ -22,6 +22,10 @@ def register(commands: argparse._SubParsersAction, profile_options: Callable) ->
     bench.add_argument("--rounds", type=int, default=5, help="rounds per figure (median)")
     bench.add_argument("--quick", action="store_true",
                        help="fewer events per round (a smoke run, not for quoting)")
+    bench.add_argument("--bots", type=int, default=None, metavar="N",
+                       help="clients: how many bots join (default 20)")
+    bench.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                       help="clients: how long the bots chat (default 30)")
     bench.set_defaults(handler=cmd_bench)
     profile_options(bench)
 
@@ -39,7 +43,9 @@ def cmd_bench(args: argparse.Namespace, paths: AppPaths) -> int:
         print(f"pumpkin-patch: unknown benchmark {', '.join(unknown)} "
               f"(have: {', '.join(REGISTRY)})", file=sys.stderr)
         return 2
-    options = Options(rounds=max(1, args.rounds), quick=args.quick)
+    options = Options(rounds=max(1, args.rounds), quick=args.quick,
+                      bots=None if args.bots is None else max(1, args.bots),
+                      duration=None if args.duration is None else max(1.0, args.duration))
     results: dict[str, dict[str, float]] = {}
     for name in names:
         if not args.json:
