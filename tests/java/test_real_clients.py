@@ -75,6 +75,12 @@ def test_a_bot_joins_chats_runs_commands_and_is_moved_by_plugins(paths, plugin_f
             assert "roll" in matches, matches
             assert "warp" in await bot.tab_complete("/wa")
             assert "stop" not in await bot.tab_complete("/st")  # an op command
+            await session.run("op Bot1")  # the client's command tree follows the new level
+            deadline = asyncio.get_running_loop().time() + 10
+            while "stop" not in await bot.tab_complete("/st"):
+                assert asyncio.get_running_loop().time() < deadline, "no op commands offered"
+                await asyncio.sleep(0.2)
+            await session.run("deop Bot1")
 
             # warp teleports the bot, and the bot's own position follows.
             bot.chat("/warp 40.5 -60 -25.5")
