@@ -91,6 +91,13 @@ def test_a_bot_joins_chats_runs_commands_and_is_moved_by_plugins(paths, plugin_f
                                      what="the server to see the teleport")
             position = await bot.position()
             assert abs(position.x - 40.5) < 0.01 and abs(position.z + 25.5) < 0.01, position
+            # warp's /mark changes a block of the world; the client sees the change.
+            bot.chat("/mark")
+            await bot.wait_for_message("Marked 40 -61 -26")
+            update = await bot.wait_for("block_update", where=lambda e: e["name"] == "gold_block")
+            assert (update["x"], update["y"], update["z"]) == (40, -61, -26), update
+            assert session.server.world.get_state(40, -61, -26) == \
+                session.server.world.blocks.state("gold_block")
             # The plugin sees the network player's position and ping.
             bot.chat("/where")
             await bot.wait_for_message(lambda m: m.startswith("Bot1 is at 40.5 ") and "ping" in m)

@@ -82,8 +82,8 @@ class NetworkConnection:
     # -- sending --------------------------------------------------------------
 
     def packet(self, name: str) -> PacketWriter:
-        """A writer for the packet ``name`` of the current state."""
-        return PacketWriter(self._out[self.state][name])
+        """A writer for the packet ``name`` of the current state (sent nowhere once closed)."""
+        return PacketWriter(self._out.get(self.state, self._out["play"])[name])
 
     def packet_id(self, state: str, name: str) -> int:
         return self._out[state][name]

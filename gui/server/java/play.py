@@ -245,7 +245,7 @@ class PlaySession:
 
     async def _keep_alive_loop(self) -> None:
         limits = self.game.limits
-        next_at = time.monotonic() + limits.keep_alive_s
+        next_at = time.monotonic()  # the first at once: the ping is known within a second
         while self.conn.state == "play":
             await asyncio.sleep(min(1.0, limits.keep_alive_s))
             now = time.monotonic()
