@@ -102,6 +102,15 @@ def test_a_bot_joins_chats_runs_commands_and_is_moved_by_plugins(paths, plugin_f
             bot.chat("/where")
             await bot.wait_for_message(lambda m: m.startswith("Bot1 is at 40.5 ") and "ping" in m)
 
+            # Moves fire player-move-event: warp cancels those past z = 1000, and the
+            # server puts the bot back where it was.
+            bot.chat("/warp 0.5 -60 998.5")
+            await bot.wait_for("forced_move", where=lambda e: abs(e["z"] - 998.5) < 0.01)
+            await bot.move("forward", 2500)
+            await bot.wait_for_message("The lab ends at z = 1000")
+            assert player.position.z <= 1000.0, player.position
+            assert (await bot.position()).z <= 1000.0
+
             # The console kicks with a reason; the bot is told it.
             await session.run("kick Bot1 enough testing")
             kicked = await bot.wait_for("kicked", timeout=10)

@@ -72,6 +72,7 @@ class PlaySession:
         self._last_packet = time.monotonic()
         self._streaming: asyncio.Task[None] | None = None
         self._level = player.permission_level  # the level the client's command tree is for
+        conn.on_teleport = self._stream
 
     # -- entering -------------------------------------------------------------
 
