@@ -40,6 +40,7 @@ from gui.permissions import (
     grants_file,
 )
 from gui.plugins import PluginManager, PluginState, PluginUpdateAvailable
+from gui.plugins.files import set_max_plugin_bytes
 from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
 from gui.server.console import ConsoleLog
@@ -81,6 +82,7 @@ class ServerCore:
                                                      warn=self._startup_warnings.append)
         self.server = ServerInstance(paths.server_dir, console=self.console)
         self.runtime = PluginRuntime(paths.compile_cache_dir)
+        set_max_plugin_bytes(self.settings.plugins.max_file_mb * MIB)
         policy = PermissionPolicy.from_settings(self.settings)
         self.grants = GrantStore(grants_file(paths),
                                  warn=lambda message: self.console.warn("permissions", message))

@@ -10,6 +10,7 @@ mean in Pumpkin's own ``[plugins]`` config::
     allow_unsigned = false                    # marketplace: install unsigned plugins?
     inherit_env = false                       # see PluginSettings.inherit_env
     max_memory_mb = 256
+    max_file_mb = 128                         # a bigger file in the plugins dir is skipped
     load_deadline_ms = 5000                   # init-plugin, get-metadata, on-load, on-unload
     call_deadline_ms = 200                    # events, commands, tasks
 
@@ -75,6 +76,7 @@ class PluginSettings:
             for the plugin falls back to the app's own value of that one variable.
             ``sys.env`` never exposes the app's environment.
         max_memory_mb: Memory limit per plugin instance.
+        max_file_mb: Size cap of a plugin file (see gui/plugins/files.py).
         load_deadline_ms: Deadline of init-plugin, get-metadata, on-load, on-unload.
         call_deadline_ms: Deadline of event handlers, commands and tasks.
         overrides: Per-plugin settings by plugin name.
@@ -86,6 +88,7 @@ class PluginSettings:
     allow_unsigned: bool = False
     inherit_env: bool = False
     max_memory_mb: int = 256
+    max_file_mb: int = 128
     load_deadline_ms: int = 5000
     call_deadline_ms: int = 200
     overrides: Mapping[str, PluginOverride] = field(
@@ -98,7 +101,8 @@ class PluginSettings:
 
 _NO_OVERRIDE = PluginOverride()
 _BOOL_KEYS = ("ask_permission_confirmation", "allow_unsigned", "inherit_env")
-_INT_KEYS = {"max_memory_mb": (1, 1 << 20), "load_deadline_ms": (10, 600_000),
+_INT_KEYS = {"max_memory_mb": (1, 1 << 20), "max_file_mb": (1, 1 << 16),
+             "load_deadline_ms": (10, 600_000),
              "call_deadline_ms": (1, 600_000)}
 _LIST_KEYS = ("allowed_permissions", "blocked_permissions")
 

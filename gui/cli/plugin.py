@@ -224,10 +224,9 @@ def _listing(permissions: Any) -> str:
 
 
 def _copy_into(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    tmp.replace(target)
+    from gui.plugins.files import copy_plugin_file
+
+    copy_plugin_file(source, target)
 
 
 def _staged(paths: AppPaths, name: str) -> Path:
