@@ -139,7 +139,7 @@ class ConsoleLog:
                 except OSError:
                     logger.exception("Could not write to the console log %s", self._file_path)
             subscribers = list(self._subscribers)
-        console_logger.log(_LOGGING_LEVELS[level], "[%s] %s", source, message)
+        console_logger.log(_LOGGING_LEVELS[level], "[%s] %s", line.source, line.message)
         for callback in subscribers:
             try:
                 callback(line)

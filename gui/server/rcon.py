@@ -155,7 +155,7 @@ class RconListener(TcpListener):
         try:
             await self._session(reader, writer, peer, host)
         except TimeoutError:
-            self.console.info(SOURCE, f"Closed the idle RCON connection from {peer}")
+            self.peer_lines.write("info", peer, f"Closed the idle RCON connection from {peer}")
         finally:
             self._pending.pop(writer, None)
 

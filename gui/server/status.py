@@ -219,7 +219,8 @@ class StatusListener(TcpListener):
                             peer: str) -> None:
         packet_id, body = await read_packet(reader)
         player = body.string(16) if packet_id == 0 else "a player"
-        self.console.info(SOURCE, f"{player!r} ({peer}) tried to join; told to use playtest")
+        self.peer_lines.write("info", peer,
+                              f"{player!r} ({peer}) tried to join; told to use playtest")
         reason = json.dumps({"text": LOGIN_REFUSED}, ensure_ascii=False)
         writer.write(packet(0, mc_string(reason)))
         await writer.drain()
