@@ -7,13 +7,19 @@ Java-edition-like one). Changes go to the server loop through the scope.
 
 from __future__ import annotations
 
+import datetime as _dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.values import level_name, level_number, uuid_record
+from gui.server.ipban_commands import ban_ip, player_ip
+from gui.server.ops import DATE_FORMAT, FOREVER
 from gui.server.players import Player
 from gui.server.text import TextComponent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,19 @@ class PlayerApi(HostInterface):
     def as_java(self, this: Player) -> JavaPlayer:
         return JavaPlayer(this)
 
+    @wit("[method]player.get-ip")
+    def get_ip(self, this: Player) -> str:
+        return player_ip(this) or ""  # a playtest player has no address
+
+    @wit("[method]player.ban-ip")
+    def ban_ip(self, this: Player, options: Any) -> None:
+        ip = player_ip(this)
+        if ip is None:
+            self.scope.log("warn", f"ban-ip of {this.name}: a player without an IP address "
+                                   "(a playtest player); nothing was banned")
+            return
+        self.scope.post(_ban_ip, self.scope.server, self.scope.plugin, ip, options)
+
     @wit("[method]java-player.kick")
     def kick(self, this: JavaPlayer, options: Any) -> None:
         reason = options.reason if isinstance(options.reason, TextComponent) else None
@@ -79,3 +98,31 @@ def _set_level(server: Any, player: Player, level: int) -> None:
         server.ops.remove(player.uuid)
     else:
         server.ops.add(player.uuid, player.name, level)
+
+
+def _expires(options: Any) -> str:
+    """Vanilla's ``expires`` from ``duration-seconds`` or ``expires-at-utc`` (RFC 3339)."""
+    if options.duration_seconds is not None:
+        until = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=options.duration_seconds)
+        return until.strftime(DATE_FORMAT)
+    if options.expires_at_utc:
+        try:
+            until = _dt.datetime.fromisoformat(options.expires_at_utc.replace("Z", "+00:00"))
+        except ValueError:
+            return FOREVER
+        return until.astimezone(_dt.UTC).strftime(DATE_FORMAT)
+    return FOREVER
+
+
+def _ban_ip(server: Any, plugin: str, ip: str, options: Any) -> None:
+    """Server loop: a plugin's ``ban-ip`` (the ban is the plugin's, named as its source)."""
+    reason = options.reason.plain() if isinstance(options.reason, TextComponent) \
+        else "Banned by an operator."
+    try:
+        ban_ip(server, ip, reason, source=options.source or plugin, expires=_expires(options),
+               kick=options.kick_matching_players)
+    except Exception as exc:  # e.g. banned-ips.json unreadable: the plugin carries on
+        server.console.warn(plugin, f"ban-ip {ip} failed: {exc}")
+        return
+    if options.log_to_console:
+        server.console.info("server", f"{plugin} banned IP {ip}: {reason}")
