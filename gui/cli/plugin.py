@@ -429,8 +429,15 @@ def cmd_list(args: argparse.Namespace, paths: AppPaths) -> int:
     store = GrantStore(grants_file(paths))
 
     async def work(runtime) -> int:
+        from gui.market.journal import consistent_view
+        from gui.market.layout import MarketPaths
+
+        market = MarketPaths(paths)
+        # An install killed mid-commit is finished first: the list shows one state.
+        with consistent_view(market.journal, market.lock_file):
+            files = sorted(paths.plugins_dir.glob("*.wasm"))
         rows = []
-        for path in sorted(paths.plugins_dir.glob("*.wasm")):
+        for path in files:
             try:
                 found = await inspect_file(runtime, path)
             except InspectError as exc:
