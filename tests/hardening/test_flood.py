@@ -55,3 +55,16 @@ def test_the_count_is_written_when_the_window_ends():
     messages = console.messages("status")
     assert messages == ["junk 0", "junk 1", "other host",
                         "... and 3 more from 10.0.0.9 in 10 s", "a new window"]
+
+
+def test_latest_log_rotates_by_size(tmp_path):
+    console = ConsoleLog(max_log_bytes=2000)
+    console.open_log_file(tmp_path)
+    for index in range(100):
+        console.info("server", f"line {index:03d} " + "x" * 40)
+    console.close_log_file()
+    logs = sorted(tmp_path.iterdir())
+    assert len(logs) >= 3 and (tmp_path / "latest.log") in logs
+    assert all(path.stat().st_size <= 2000 + 100 for path in logs)
+    text = "".join(path.read_text(encoding="utf-8") for path in logs)
+    assert all(f"line {index:03d} " in text for index in range(100))  # nothing lost
