@@ -42,10 +42,14 @@ def _line(args: argparse.Namespace) -> str:
 
 def running_server_message(holder: str, line: str, what: str) -> str:
     """What to say when a running server owns the file a command would change."""
-    return (f"a server is running on this profile ({holder}); it owns {what} and would "
-            f"overwrite a change made here. Make the change there instead: type '{line}' "
-            "in its console (the window's Console page, or the terminal of --headless), "
-            f"or send it over RCON (e.g. mcrcon -p PASSWORD '{line}')")
+    running = (f"a server is running on this profile ({holder}); it owns {what} and would "
+               "overwrite a change made here. ")
+    if line.startswith("set "):  # no console command sets a property
+        return running + ("Change it in the window's Settings page, or stop the server "
+                          "('stop' in its console) and run this again")
+    return running + (f"Make the change there instead: type '{line}' in its console (the "
+                      "window's Server page, or the terminal of --headless), or send it over "
+                      f"RCON (e.g. mcrcon -p PASSWORD '{line}')")
 
 
 def cmd_server(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -81,24 +85,26 @@ async def _run_console_command(paths: AppPaths, line: str) -> int:
 
 
 def _set_property(paths: AppPaths, values: list[str]) -> int:
-    from gui.server.config import PROPERTIES_FILE, ServerConfig, parse_properties
+    from dataclasses import fields
+
+    from gui.server.config import PROPERTIES_FILE, ServerConfig
 
     if len(values) != 2:
         return fail("usage: pumpkin-patch server set KEY VALUE (e.g. server set motd 'Hello')")
     key, value = values
     path = paths.server_dir / PROPERTIES_FILE
     config = ServerConfig.load_or_create(path, warn=lambda _m: None)
-    properties = config.to_properties()
-    properties[key] = value
-    text = "\n".join(f"{k}={v}" for k, v in properties.items())
+    # The same parsing (and checks) as reading the file: one line of it.
     problems: list[str] = []
-    updated = ServerConfig.parse(text, source=str(path), warn=problems.append)
-    bad = [p for p in problems if f": {key}=" in p]
-    if bad:
-        return fail(bad[0].replace("; using the default", "; nothing was changed (default")
-                    .replace(". Fix the value in", ") in"))
-    if key not in parse_properties(updated.dumps()):
-        return fail(f"{key!r} could not be written to {path}")
-    updated.save(path)
-    print(f"{path}: {key}={value} (a running server reads it on its next start)")
+    escaped = value.replace("\\", "\\\\")
+    single = ServerConfig.parse(f"{key}={escaped}", source=str(path), warn=problems.append)
+    if problems:
+        return fail(problems[0].split("; using the default")[0] + "; nothing was changed")
+    spec = next((f for f in fields(ServerConfig) if f.metadata.get("key") == key), None)
+    if spec is not None:
+        setattr(config, spec.name, getattr(single, spec.name))
+    else:
+        config.extra[key] = single.extra[key]
+    config.save(path)
+    print(f"{path}: {key}={value} (the server reads it when it starts)")
     return 0
