@@ -100,29 +100,38 @@ def _set_level(server: Any, player: Player, level: int) -> None:
         server.ops.add(player.uuid, player.name, level)
 
 
+def _field(options: Any, name: str, default: Any = None) -> Any:
+    """A field of a WIT record value (fields keep their WIT names: ``duration-seconds``)."""
+    return getattr(options, name, default)
+
+
 def _expires(options: Any) -> str:
     """Vanilla's ``expires`` from ``duration-seconds`` or ``expires-at-utc`` (RFC 3339)."""
-    if options.duration_seconds is not None:
-        until = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=options.duration_seconds)
+    seconds = _field(options, "duration-seconds")
+    if seconds is not None:
+        until = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=seconds)
         return until.strftime(DATE_FORMAT)
-    if options.expires_at_utc:
+    at = _field(options, "expires-at-utc")
+    if at:
         try:
-            until = _dt.datetime.fromisoformat(options.expires_at_utc.replace("Z", "+00:00"))
+            until = _dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
         except ValueError:
             return FOREVER
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=_dt.UTC)
         return until.astimezone(_dt.UTC).strftime(DATE_FORMAT)
     return FOREVER
 
 
 def _ban_ip(server: Any, plugin: str, ip: str, options: Any) -> None:
     """Server loop: a plugin's ``ban-ip`` (the ban is the plugin's, named as its source)."""
-    reason = options.reason.plain() if isinstance(options.reason, TextComponent) \
-        else "Banned by an operator."
+    given = _field(options, "reason")
+    reason = given.plain() if isinstance(given, TextComponent) else "Banned by an operator."
     try:
-        ban_ip(server, ip, reason, source=options.source or plugin, expires=_expires(options),
-               kick=options.kick_matching_players)
+        ban_ip(server, ip, reason, source=_field(options, "source") or plugin,
+               expires=_expires(options), kick=bool(_field(options, "kick-matching-players")))
     except Exception as exc:  # e.g. banned-ips.json unreadable: the plugin carries on
         server.console.warn(plugin, f"ban-ip {ip} failed: {exc}")
         return
-    if options.log_to_console:
+    if _field(options, "log-to-console", True):
         server.console.info("server", f"{plugin} banned IP {ip}: {reason}")

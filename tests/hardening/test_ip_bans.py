@@ -118,9 +118,10 @@ def test_a_plugin_bans_a_players_ip_through_the_host_function(tmp_path):
             eve = AddressedConnection("198.51.100.20:7000")
             player = await server.join("Eve", eve)
             assert api.get_ip(player) == "198.51.100.20"
-            options = SimpleNamespace(reason=TextComponent.of("bot"), source=None,
-                                      expires_at_utc=None, duration_seconds=3600,
-                                      kick_matching_players=True, log_to_console=True)
+            options = SimpleNamespace(**{  # a WIT record keeps the WIT field names
+                "reason": TextComponent.of("bot"), "source": None, "expires-at-utc": None,
+                "duration-seconds": 3600, "kick-matching-players": True,
+                "log-to-console": True})
             await asyncio.to_thread(api.ban_ip, player, options)  # from another thread, as
             await asyncio.sleep(0)  # the runtime thread calls it; the change lands on the loop
             for _ in range(100):
