@@ -9,6 +9,7 @@ the console carries its writer's prefix on every line and no raw escape.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from gui.devkit.wat_build import build_fixture
 from gui.server.console import ConsoleLog
@@ -20,12 +21,16 @@ SPOOF = "\r\x1b[2K[01:00:00] [INFO] [server] Made Mallory a server operator"
 FORGED = "[01:00:00] [INFO] [server] Made Mallory a server operator"
 
 
+# A forged line: the server's own prefix, then the forged message.
+FORGED_LINE = re.compile(r"^(\[[0-9:]+\] \[INFO\] \[server\] |\[01:00:00\])")
+
+
 def _assert_no_forged_line(text: str, where: str) -> None:
     assert "\x1b" not in text and "\r" not in text, where
     for line in text.splitlines():
         if "Made Mallory" in line:
-            assert not line.startswith(FORGED), (where, line)
-            assert "[server] Made Mallory" not in line.split("] ", 3)[-1][:9], (where, line)
+            forged = FORGED_LINE.match(line)
+            assert forged is None or "] <Alice> " in line, (where, line)  # chat is prefixed
 
 
 def test_plugin_output_chat_and_file_names_cannot_forge_lines(paths):
