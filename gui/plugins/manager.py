@@ -180,6 +180,8 @@ class PluginManager:
     async def _read_and_compile(self, path: Path) -> Any:
         self.server.console.info("plugins", f"Compiling {path.name} ...")
         wasm = await read_plugin_file_async(path)
+        if not wasm.startswith(b"\0asm"):  # never parsed as WAT text: that costs gigabytes
+            raise ValueError("not a WebAssembly binary (no \\0asm header)")
         return await self.runtime.compile(wasm)
 
     async def load(self, path: Path) -> Plugin:
