@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -46,7 +47,8 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
-def test_server_starts_beside_a_fifo_a_dev_zero_link_and_a_sparse_gigabyte(tmp_path):
+@pytest.mark.parametrize("how", ["stop", "SIGTERM"])
+def test_server_starts_beside_a_fifo_a_dev_zero_link_and_a_sparse_gigabyte(tmp_path, how):
     basedir = tmp_path / "profile"
     _bad_plugins_dir(basedir)
     app = HeadlessProcess(basedir)
@@ -59,7 +61,10 @@ def test_server_starts_beside_a_fifo_a_dev_zero_link_and_a_sparse_gigabyte(tmp_p
         zero = app.wait_for("zero", "zero.wasm", timeout=10)
         sparse = app.wait_for("sparse", "sparse.wasm", timeout=10)
         peak = _peak_rss_mb(app.proc.pid)
-        app.send("stop")
+        if how == "stop":
+            app.send("stop")
+        else:
+            app.proc.send_signal(signal.SIGTERM)
         app.wait_for("server", "Server stopped", timeout=30)
         assert app.proc.wait(timeout=30) == 0
     finally:
