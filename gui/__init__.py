@@ -12,7 +12,7 @@ Layers (each imports only those below it; see ARCHITECTURE in the README):
 - ``gui.permissions``, ``gui.market``: grants and signed repositories.
 - ``gui.runtime``: the wasmtime host and its single runtime thread.
 - ``gui.hostapi``: host functions for Pumpkin's WIT interfaces.
-- ``gui.paths``: where files live.
+- ``gui.paths``: where files live; ``gui.profile_lock``: one server per profile.
 """
 
 __version__ = "0.1.0"

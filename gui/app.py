@@ -81,7 +81,7 @@ class Application(QObject):
         super().__init__()
         self.paths = paths
         self.json_log = json_log
-        self.core = core if core is not None else ServerCore(paths)
+        self.core = core if core is not None else ServerCore(paths, front_end="the window")
         self.exit_code = 0
         self.window: MainWindow | None = None
         self.tray: TrayNotifier | None = None

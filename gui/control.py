@@ -16,6 +16,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gui.profile_lock import ProfileLocked
+
 log = logging.getLogger(__name__)
 
 STATES = ("starting", "running", "stopping", "stopped", "restarting", "failed")
@@ -122,6 +124,8 @@ class ServerControl:
             server_dir = self.core.server.server_dir
             self.error = (f"The server did not start: {exc}. Check {server_dir} "
                           "(server.properties, logs/latest.log), then press Start.")
+            if isinstance(exc, ProfileLocked):  # nothing in the server dir to check
+                self.error = f"The server did not start: {exc}. Then press Start."
             self._failed = True
             self._update()
             return False

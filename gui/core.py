@@ -3,6 +3,8 @@
 Both front ends use it: ``pumpkin-patch --headless`` drives it from
 stdin/stdout, and the window (gui/app.py) from Qt. Startup order:
 
+0. the profile lock (gui/profile_lock.py) is taken, or the start is refused
+   naming the server that holds it; it is held until :meth:`ServerCore.stop`;
 1. paths exist; the console log is open; settings (config.toml) are read,
    the grants store opened and the permission gate put in front of on-load;
 2. the plugin runtime starts (engine, epoch ticker, runtime thread);
@@ -40,6 +42,8 @@ from gui.permissions import (
     grants_file,
 )
 from gui.plugins import PluginManager, PluginState, PluginUpdateAvailable
+from gui.plugins.files import set_max_plugin_bytes
+from gui.profile_lock import ProfileLock, lock_path
 from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
 from gui.server.console import ConsoleLog
@@ -65,7 +69,8 @@ class ServerCore:
     """Owns the server, the runtime and the plugin manager of one profile."""
 
     def __init__(self, paths: AppPaths, *, limits: Limits | None = None,
-                 settings: AppSettings | None = None) -> None:
+                 settings: AppSettings | None = None,
+                 front_end: str = "a headless server") -> None:
         """Assemble the core of one profile.
 
         Args:
@@ -73,14 +78,19 @@ class ServerCore:
             limits: Per-plugin limits; default from the settings.
             settings: Default: read from ``paths.config_file`` (problems with it are
                 shown on the console when the core starts).
+            front_end: Who runs it, as the profile lock names the holder
+                ("the window", "a headless server").
         """
         self.paths = paths.ensure()
+        self.profile_lock = ProfileLock(lock_path(paths))
+        self.front_end = front_end
         self.console = ConsoleLog()
         self._startup_warnings: list[str] = []
         self.settings = settings or AppSettings.load(paths.config_file,
                                                      warn=self._startup_warnings.append)
         self.server = ServerInstance(paths.server_dir, console=self.console)
         self.runtime = PluginRuntime(paths.compile_cache_dir)
+        set_max_plugin_bytes(self.settings.plugins.max_file_mb * MIB)
         policy = PermissionPolicy.from_settings(self.settings)
         self.grants = GrantStore(grants_file(paths),
                                  warn=lambda message: self.console.warn("permissions", message))
@@ -102,6 +112,12 @@ class ServerCore:
         self._closed = False
 
     async def start(self) -> None:
+        """Start everything (see the module docstring).
+
+        Raises:
+            ProfileLocked: another server runs on this profile.
+        """
+        self.profile_lock.acquire(self.front_end, warn=lambda m: self.console.warn("server", m))
         for message in self._startup_warnings:
             self.console.warn("settings", message)
         self.runtime.start()
@@ -122,9 +138,12 @@ class ServerCore:
 
         Raises:
             RuntimeError: The server is not stopped, or the core was closed.
+            ProfileLocked: another server runs on this profile (the first start
+                was refused, and it still runs).
         """
         if self._closed:
             raise RuntimeError("the core was stopped; start a new one")
+        self.profile_lock.acquire(self.front_end, warn=lambda m: self.console.warn("server", m))
         await self.server.start()
         await self._start_plugins()
 
@@ -197,6 +216,7 @@ class ServerCore:
         self._closed = True
         await self.market.close()
         await asyncio.to_thread(self.runtime.shutdown)
+        self.profile_lock.release()
 
 
 def limits_from(plugins: PluginSettings) -> Limits:

@@ -16,10 +16,11 @@ import sys
 from collections.abc import Sequence
 
 import gui
-from gui.cli import bench, market, plugin
+from gui.cli import bench, market, plugin, server
+from gui.cli.common import protect_terminal
 from gui.paths import AppPaths
 
-GROUPS = (plugin, market, bench)
+GROUPS = (plugin, market, bench, server)
 
 
 def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = getattr(args, "handler", None)
         if handler is not None:
+            protect_terminal()  # plugin and source text is printed; see common.py
             return handler(args, paths)
         if args.headless:
             from gui.headless import run_headless

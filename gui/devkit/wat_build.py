@@ -99,6 +99,7 @@ FIXTURES: dict[str, str] = {
 _EXTRA_PARAMS = {
     "data-file": {"path": "data/hello.txt", "write_path": "data/out.txt"},
     "echo": {"command": "ping"},
+    "task-and-log": {"message": "task ran"},
 }
 
 # Canonical-ABI constants of pumpkin:plugin@0.1.0 (pumpkin-api-py 0.1.0), computed

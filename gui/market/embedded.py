@@ -174,9 +174,10 @@ class EmbeddedSamples:
         self.state = "ready"
 
     async def _publish(self, sample: str, wasm_path: Path) -> None:
+        from gui.plugins.files import read_plugin_file
         from gui.plugins.inspect import inspect_file
 
-        wasm = wasm_path.read_bytes()
+        wasm = await asyncio.to_thread(read_plugin_file, wasm_path)
         digest = hashlib.sha256(wasm).hexdigest()
         built_file = self.paths.samples_repo / BUILT_FILE
         try:

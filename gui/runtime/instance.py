@@ -224,6 +224,10 @@ class PluginInstance:
         self._stderr.flush()
 
 
+# A plugin's output line longer than this is cut into pieces of this size.
+MAX_OUTPUT_LINE = 64 * 1024
+
+
 class _LineBuffer:
     """Turns WASI output chunks into lines for the plugin's log."""
 
@@ -236,6 +240,8 @@ class _LineBuffer:
         *lines, self._pending = self._pending.split(b"\n")
         for line in lines:
             self._emit(line)
+        if len(self._pending) > MAX_OUTPUT_LINE:  # output without newlines stays bounded
+            self.flush()
 
     def flush(self) -> None:
         if self._pending:

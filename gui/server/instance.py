@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from gui.server.addresses import ip_of
 from gui.server.builtins import register_builtins
 from gui.server.commands import CommandDispatcher
 from gui.server.config import PROPERTIES_FILE, ServerConfig
@@ -73,8 +74,8 @@ class ServerInstance:
         config: The settings (read from ``server.properties`` on start unless
             one was given to the constructor).
         players: Who is online.
-        access: The op, ban and whitelist files (also as ``ops``, ``bans``,
-            ``whitelist``).
+        access: The op, ban, whitelist and IP ban files (also as ``ops``, ``bans``,
+            ``whitelist``, ``ip_bans``).
         permissions: Registered permission nodes.
         dispatcher: The command dispatcher (built-ins are registered).
         console_sender: The sender for console commands.
@@ -108,6 +109,7 @@ class ServerInstance:
         self.ops = self.access.ops
         self.bans = self.access.bans
         self.whitelist = self.access.whitelist
+        self.ip_bans = self.access.ip_bans
         self.players = PlayerList()
         self.permissions = PermissionRegistry()
         self.dispatcher = CommandDispatcher(self, permissions=self.permissions)
@@ -386,11 +388,13 @@ class ServerInstance:
         """Let a player join: checks, ``PlayerLoginEvent``, then ``PlayerJoinEvent``.
 
         A refused player gets a ``"kick"`` delivery with the reason: the
-        server is not running, invalid name, banned, not whitelisted (ops
-        may always join), server full, or the login event was cancelled
-        (its ``kick_message``). A player already online with the same name
-        is kicked first. Unless the join event is cancelled, its message
-        (yellow "NAME joined the game") goes to everyone.
+        server is not running, invalid name, banned, IP banned (a connection
+        with an ``address`` "ip:port"), not whitelisted (ops may always join),
+        a ban list or the whitelist cannot be read (ops may still join), server
+        full, or the login event was cancelled (its ``kick_message``). A player
+        already online with the same name is kicked first. Unless the join
+        event is cancelled, its message (yellow "NAME joined the game") goes
+        to everyone.
 
         Returns:
             The player, or ``None`` when refused.
@@ -403,16 +407,14 @@ class ServerInstance:
                 f"Invalid player name '{name}': use 1-16 letters, digits or _"))
             return None
         player = Player(name, connection, levels=self.ops)
-        ban = self.bans.active(player.uuid)
-        if ban is not None:
-            self._refuse(name, connection, TextComponent.of(
-                f"You are banned from this server. Reason: {ban.reason}"))
+        # Bans, IP bans (of any connection with an address) and the whitelist, failing closed.
+        refusal = self.access.login_refusal(
+            player.uuid, ip_of(getattr(connection, "address", None)),
+            whitelist_on=self.config.white_list)
+        if refusal:
+            self._refuse(name, connection, TextComponent.of(refusal))
             return None
         op = self.ops.get(player.uuid)
-        if self.config.white_list and player.uuid not in self.whitelist and op is None:
-            self._refuse(name, connection,
-                         TextComponent.of("You are not white-listed on this server!"))
-            return None
         if (len(self.players) >= self.config.max_players
                 and not (op is not None and op.bypasses_player_limit)):
             self._refuse(name, connection, TextComponent.of("The server is full!"))
