@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,13 @@ from gui.server.text import TextComponent
 from gui.server.ticks import Scheduler, TickLoop
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _StopHook:
+    hook: Callable[[], Awaitable[Any]]
+    name: str
+    holder: Callable[[], str | None] | None
 
 STATES: tuple[str, ...] = ("stopped", "starting", "running", "stopping")
 SOURCE = "server"
@@ -119,7 +127,12 @@ class ServerInstance:
         self._background: set[asyncio.Task[Any]] = set()
         self._stop_task: asyncio.Task[None] | None = None
         self._listeners: list[ChangeListener] = []
-        self._before_stop: list[Callable[[], Awaitable[Any]]] = []
+        self._before_stop: list[_StopHook] = []
+        # Graceful stop ([stop] in config.toml, set by gui/ops): what kicked players
+        # read, and how long the whole stop may take before it is forced.
+        self.stop_message = "Server closed"
+        self.stop_timeout = 30.0
+        self.last_stop_forced: str | None = None  # what held up the last stop, if forced
         register_builtins(self)
 
     # -- notifications ------------------------------------------------------
@@ -257,13 +270,21 @@ class ServerInstance:
             if listener is not None:
                 await listener.stop()
 
-    def before_stop(self, hook: Callable[[], Awaitable[Any]]) -> None:
+    def before_stop(self, hook: Callable[[], Awaitable[Any]], *, name: str | None = None,
+                    holder: Callable[[], str | None] | None = None) -> None:
         """Await ``hook()`` at the start of every stop, while the server still runs.
 
         The plugin manager hooks plugin unloading here, so plugins get
         on-unload (and may still broadcast) before players are kicked.
+
+        Args:
+            hook: The work.
+            name: What it is, for the message of a stop forced past its time-out.
+            holder: Names the part (e.g. the plugin) the hook is busy with, if
+                it can tell; asked only when the stop is forced.
         """
-        self._before_stop.append(hook)
+        self._before_stop.append(_StopHook(hook, name or getattr(hook, "__qualname__",
+                                                                 repr(hook)), holder))
 
     async def stop(self) -> None:
         """Stop the server; safe to call again, or while it is stopping."""
@@ -273,18 +294,20 @@ class ServerInstance:
             await self.stopped.wait()
             return
         self._set_state("stopping")
+        self.last_stop_forced = None
+        deadline = asyncio.get_running_loop().time() + self.stop_timeout
         try:
             self.console.info(SOURCE, "Stopping the server")
             # First: no new RCON command (a 'plugin reload' now would outlive the stop).
             await self._close_listeners()
             for hook in self._before_stop:
                 try:
-                    await hook()
+                    await self._bounded(deadline, hook.hook(), hook.name, hook.holder)
                 except Exception:
-                    logger.exception("Before-stop hook %r failed; stopping anyway", hook)
+                    logger.exception("Before-stop hook %r failed; stopping anyway", hook.name)
             for player in list(self.players):
-                self.kick(player, TextComponent.of("Server closed"))
-            await self._drain_background()
+                self.kick(player, TextComponent.of(self.stop_message))
+            await self._bounded(deadline, self._drain_background(), "player leave events")
             await self.ticks.stop()
             await self.scheduler.shutdown()
             self.console.info(SOURCE, "Server stopped")
@@ -292,6 +315,24 @@ class ServerInstance:
             self.console.close_log_file()
             self._set_state("stopped")
             self.stopped.set()
+
+    async def _bounded(self, deadline: float, work: Awaitable[Any], part: str,
+                       holder: Callable[[], str | None] | None = None) -> None:
+        """Await ``work`` until ``deadline``; past it, cancel it and say who held the stop up.
+
+        Once one part was forced, the rest get no time at all: the stop is late already.
+        """
+        loop = asyncio.get_running_loop()
+        remaining = 0.0 if self.last_stop_forced else max(0.0, deadline - loop.time())
+        try:
+            await asyncio.wait_for(work, remaining)
+        except TimeoutError:
+            if self.last_stop_forced:
+                return
+            held = (holder() if holder is not None else None) or part
+            self.last_stop_forced = held
+            self._warn(f"The stop took longer than {self.stop_timeout:g} s ([stop] timeout_s "
+                       f"in config.toml), so it was forced: {held} held it up")
 
     def request_stop(self) -> None:
         """Stop the server soon, from code that the stop must not wait for.
