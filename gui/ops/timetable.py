@@ -77,7 +77,7 @@ class ScheduleRunner:
         self._last: dict[str, tuple[dt.datetime, bool, str]] = self._read_state()
         self._running: dict[str, asyncio.Task[ScheduleRan]] = {}
         self._loop_task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
 
     # -- the table ------------------------------------------------------------------
     def set_schedules(self, schedules: list[Schedule]) -> None:
@@ -89,7 +89,7 @@ class ScheduleRunner:
         for schedule in self.schedules:
             last = self._last.get(schedule.name)
             self._next[schedule.name] = schedule.next_run(now, last[0] if last else None)
-        self._wake.set()
+        self._wake()
 
     def get(self, name: str) -> Schedule:
         for schedule in self.schedules:
@@ -132,9 +132,27 @@ class ScheduleRunner:
                 if (schedule.enabled and due is not None and due <= now
                         and schedule.name not in self._running):
                     self._start(schedule)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._sleep_for(now))
+            await self._nap(self._sleep_for(now))
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds`` or until woken (an edit, a finished run).
+
+        A plain future rather than ``wait_for(event.wait())``: on Python 3.11
+        wait_for can swallow a cancel that arrives as the event is set
+        (CPython gh-86296), and :meth:`stop` would wait for ever.
+        """
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        timer = loop.call_later(seconds, self._wake)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def _sleep_for(self, now: dt.datetime) -> float:
         upcoming = [due for s in self.schedules if s.enabled and s.name not in self._running
@@ -152,7 +170,7 @@ class ScheduleRunner:
 
     def _done(self, name: str) -> None:
         self._running.pop(name, None)
-        self._wake.set()
+        self._wake()
 
     async def run_now(self, name: str) -> ScheduleRan:
         """Run ``name`` at once (even if disabled), or wait for the run in progress."""
