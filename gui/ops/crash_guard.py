@@ -62,6 +62,7 @@ class CrashGuard:
         self.gave_up: str | None = None
         self._handling: asyncio.Task[None] | None = None
         self._restarting = False
+        self._pending: list[tuple[str, BaseException]] = []
         server.ticks.on_failure(lambda exc: self.report("the tick loop", exc))  # type: ignore[attr-defined]
         server.on_change(self._server_changed)  # type: ignore[attr-defined]
 
@@ -79,14 +80,18 @@ class CrashGuard:
     def report(self, part: str, exc: BaseException) -> None:
         """``part`` of the server failed with ``exc``: restart it, or give up.
 
-        Safe to call from a done-callback; a second failure reported while a
-        restart is under way is logged and folded into it.
+        Safe to call from a done-callback. A failure reported while a restart
+        is under way (the new server failed as it came up) is handled after it.
         """
-        if self.busy:
-            log.warning("%s failed during a restart: %r", part, exc)
-            return
-        self._handling = asyncio.get_running_loop().create_task(
-            self._handle(part, exc), name="crash-guard")
+        self._pending.append((part, exc))
+        if not self.busy:
+            self._handling = asyncio.get_running_loop().create_task(
+                self._handle_all(), name="crash-guard")
+
+    async def _handle_all(self) -> None:
+        while self._pending:
+            part, exc = self._pending.pop(0)
+            await self._handle(part, exc)
 
     async def _handle(self, part: str, exc: BaseException) -> None:
         console = self.server.console  # type: ignore[attr-defined]
