@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 
 import gui
-from gui.cli import bench, market, plugin
+from gui.cli import backup, bench, market, plugin
 from gui.paths import AppPaths
 
-GROUPS = (plugin, market, bench)
+GROUPS = (plugin, market, bench, backup)
 
 
 def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
