@@ -127,7 +127,7 @@ class BackupService:
     # -- listing and retention ---------------------------------------------------------
     def list(self) -> list[BackupInfo]:
         """The archives, oldest first (files that are not backups are ignored)."""
-        found = []
+        found: list[tuple[int, BackupInfo]] = []
         try:
             entries = list(self.folder.iterdir())
         except FileNotFoundError:
@@ -138,9 +138,12 @@ class BackupService:
                 continue
             created = time.mktime(time.strptime(match.group(1), "%Y%m%d-%H%M%S"))
             with contextlib.suppress(OSError):
-                found.append(BackupInfo(path.name, path, path.stat().st_size, created,
-                                        match.group(3) or "manual"))
-        return sorted(found, key=lambda b: (b.created, _serial(b.name), b.name))
+                stat = path.stat()
+                found.append((stat.st_mtime_ns, BackupInfo(path.name, path, stat.st_size,
+                                                           created, match.group(3) or "manual")))
+        # Names have whole seconds: within one, the file written last is the newest.
+        found.sort(key=lambda pair: (pair[1].created, _serial(pair[1].name), pair[0]))
+        return [info for _mtime, info in found]
 
     def get(self, name: str) -> BackupInfo:
         """The archive called ``name`` (with or without ``.tar.gz``).
