@@ -95,7 +95,8 @@ class SchedulesPage(QWidget):
         for row, status in enumerate(self.statuses):
             s = status.schedule
             result = "running…" if status.running else (status.last_result or "—")
-            values = (s.name if s.enabled else f"{s.name} (disabled)", s.what, s.when,
+            when = f"{s.when}, if players are online" if s.only_when_players else s.when
+            values = (s.name if s.enabled else f"{s.name} (disabled)", s.what, when,
                       _when(status.last_run), result, _when(status.next_run))
             for column, text in enumerate(values):
                 item = self.table.item(row, column)

@@ -89,7 +89,7 @@ def test_schedule_editor_validates_saves_and_lists(make_app, qtbot):
     ok.click()
     qtbot.waitUntil(lambda: page.table.rowCount() == 1)
     assert page.table.item(0, 0).text() == "nightly restart"
-    assert page.table.item(0, 2).text() == "cron 0 4 * * *"
+    assert page.table.item(0, 2).text() == "cron 0 4 * * *, if players are online"
     assert page.table.item(0, 5).text().endswith("04:00:00")
     saved = tomllib.loads(app.core.paths.config_file.read_text())["schedules"]
     assert saved == [{"name": "nightly restart", "action": "restart", "cron": "0 4 * * *",
