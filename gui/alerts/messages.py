@@ -52,8 +52,8 @@ def alert_for(notice: object) -> Alert | None:
     if isinstance(notice, ServerCrashed):
         if notice.gave_up:
             return Alert("server-crashed", "The server crashed and stays stopped",
-                         f"{notice.part}: {notice.error}. It failed {notice.failures} times; "
-                         "fix the cause, then start it.")
+                         f"{notice.part}: {notice.error}. It failed {notice.failures} time(s) "
+                         "in a row; fix the cause, then start it.")
         return Alert("server-crashed", "The server crashed",
                      f"{notice.part}: {notice.error}. It restarts in "
                      f"{notice.restart_after:g} s.")

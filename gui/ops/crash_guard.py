@@ -108,7 +108,8 @@ class CrashGuard:
         delay = None if gave_up else backoff[min(count - 1, len(backoff) - 1)]
         console.error(SOURCE, f"The server failed unexpectedly ({part}: {error})\n{trace}")
         if gave_up:
-            self.gave_up = (f"The server failed {count} times within {window / 60:g} minutes "
+            times = "once" if count == 1 else f"{count} times"
+            self.gave_up = (f"The server failed {times} within {window / 60:g} minutes "
                             f"(last: {part}: {error}) and stays stopped. Look at the traceback "
                             "on the console, fix the cause, then start it.")
             console.error(SOURCE, self.gave_up)

@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         s.tasks.failed.connect(s.notifications.task_failed)
         s.tasks.busyChanged.connect(lambda _n: self._update_status())
         s.notifications.actionRequested.connect(self.handle_action)
-        connect_notifications(self.ops_events, s.notifications)
+        connect_notifications(self.ops_events, s.notifications, s.control)
         s.notifications.unreadChanged.connect(self._unread_changed)
         s.notifications.posted.connect(
             lambda n: s.log_event(f"notification: {n.title}: {n.message}"))

@@ -23,7 +23,7 @@ from gui.ops import (
     ScheduleRan,
     ServerCrashed,
 )
-from gui.ui.notifications import DETAILS, RESTART, Notification, NotificationCenter
+from gui.ui.notifications import DETAILS, Notification, NotificationCenter
 
 # Notification kinds of these notices, and the [alerts] kind each one is.
 ALERT_KIND_OF = {"trap": "plugin-trapped", "quarantine": "plugin-quarantined",
@@ -68,20 +68,27 @@ class OpsEvents(QObject):
 
 
 def crash_notification(notice: ServerCrashed) -> Notification:
-    if notice.gave_up:
-        return Notification("server", "The server crashed and stays stopped",
-                            f"{notice.part}: {notice.error}. It failed {notice.failures} "
-                            "times in a row; the traceback is on the Server page. Fix the "
-                            "cause, then press Restart.", None, (DETAILS, RESTART))
+    """The notification of a crash the guard restarts from."""
     return Notification("server", "The server crashed; restarting",
                         f"{notice.part}: {notice.error}. It starts again in "
                         f"{notice.restart_after:g} s; the traceback is on the Server page.",
                         None, (DETAILS,), severity="warning")
 
 
-def connect_notifications(events: OpsEvents, center: NotificationCenter) -> None:
-    """Post a notification for each crash, failed backup and failed scheduled task."""
-    events.serverCrashed.connect(lambda n: center.post(crash_notification(n)))
+def connect_notifications(events: OpsEvents, center: NotificationCenter,
+                          control: Any) -> None:
+    """Post a notification for each crash, failed backup and failed scheduled task.
+
+    When the crash-loop guard gives up, the server control shows "failed" with
+    the reason (header, banner and notification, as a failed start does).
+    """
+    def crashed(notice: ServerCrashed) -> None:
+        if notice.gave_up:
+            control.report_failure(control.core.ops.guard.gave_up or notice.error)
+        else:
+            center.post(crash_notification(notice))
+
+    events.serverCrashed.connect(crashed)
     events.backupFailed.connect(lambda n: center.post(Notification(
         "backup", f"The {n.what} failed", n.message)))
     events.scheduleRan.connect(lambda n: None if n.ok else center.post(Notification(

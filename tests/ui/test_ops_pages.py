@@ -121,8 +121,11 @@ def test_a_crash_loop_shows_a_banner_and_the_tray_follows_its_settings(make_app,
     ticks._tick = broken
     qtbot.waitUntil(lambda: guard.gave_up is not None and not guard.busy, timeout=20_000)
     bar = app.window.notification_bar
-    qtbot.waitUntil(lambda: any("stays stopped" in c.title.text() for c in bar.cards()))
-    assert app.control.state == "stopped"
+    qtbot.waitUntil(lambda: any("stays stopped" in c.message.text() for c in bar.cards()))
+    assert app.control.state == "failed"
+    header = app.window.server_page.header
+    assert "stays stopped" in header.detail.text() and header.start.isEnabled()
+    shoot(app.window.show_page("server"), "server-crash-loop.png")
     # The tray shows only the kinds [alerts] tray lists.
     tray = app.tray
     tray.shown.clear()
@@ -132,3 +135,8 @@ def test_a_crash_loop_shows_a_banner_and_the_tray_follows_its_settings(make_app,
     app.notifications.post(Notification("server", "server crashed", "..."))
     if not app.window.isActiveWindow():
         assert [n.title for n in tray.shown] == ["server crashed"]
+    # Start clears it.
+    ticks._tick = type(ticks)._tick.__get__(ticks)
+    app.window.server_page.header.start.click()
+    qtbot.waitUntil(lambda: app.control.state == "running", timeout=20_000)
+    assert guard.gave_up is None
