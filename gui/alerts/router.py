@@ -42,7 +42,6 @@ class AlertRouter:
         self.backoff = backoff  # None: the sender's default (tests pass short ones)
         self._on_dropped = on_dropped
         self.sender: WebhookSender | None = None
-        self.sent: list[dict[str, Any]] = []  # bodies queued, newest last (for views)
 
     def handle(self, notice: object) -> None:
         alert = alert_for(notice)
@@ -54,9 +53,7 @@ class AlertRouter:
         sender = self._sender_for(settings.webhook_url)
         if sender is None:
             return
-        body = webhook_body(alert, self._redact)
-        self.sent = [*self.sent[-49:], body]
-        sender.send(body)
+        sender.send(webhook_body(alert, self._redact))
 
     def _sender_for(self, url: str) -> WebhookSender | None:
         if self.sender is not None and self.sender.url == url.strip():

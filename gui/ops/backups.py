@@ -192,24 +192,25 @@ class BackupService:
         report = self._progress_reporter(loop, "backup", target.name)
         began = time.perf_counter()
         try:
-            await asyncio.to_thread(self._write, target, reason, report)
+            info = await asyncio.to_thread(self._write_and_prune, target, reason, report)
         except ArchiveError as exc:
             self._publish(BackupFailed("backup", str(exc)))
             raise BackupError(str(exc)) from exc
         seconds = time.perf_counter() - began
-        self.prune()
-        info = self._info(target, reason)
         self._publish(BackupMade(info.name, info.size, seconds, reason))
         return info
 
     def create_now(self, reason: str = "manual") -> BackupInfo:
         """Make a backup on this thread (the CLI, with no server running)."""
-        target = self._new_name(reason)
         try:
-            self._write(target, reason, None)
+            return self._write_and_prune(self._new_name(reason), reason, None)
         except ArchiveError as exc:
             raise BackupError(str(exc)) from exc
-        self.prune()
+
+    def _write_and_prune(self, target: Path, reason: str,
+                         progress: Callable[[int, int], None] | None) -> BackupInfo:
+        self._write(target, reason, progress)
+        self.prune()  # deleting big files takes time too: on the worker thread
         return self._info(target, reason)
 
     def _write(self, target: Path, reason: str,
@@ -268,7 +269,7 @@ class BackupService:
         async with self._lock:
             self.busy = "restore"
             try:
-                info = self.get(name)
+                info = await asyncio.to_thread(self.get, name)
                 scratch = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.paths.data_dir))
                 try:
                     found = await asyncio.to_thread(self._unpack, info, scratch)
@@ -305,10 +306,17 @@ class BackupService:
     def _unpack(self, info: BackupInfo, scratch: Path) -> list[str]:
         try:
             read_manifest(info.path)
-            return unpack_archive(info.path, scratch / "new", areas=AREAS,
-                                  max_bytes=self.settings.max_restore_mb << 20)
+            found = unpack_archive(info.path, scratch / "new", areas=AREAS,
+                                   max_bytes=self.settings.max_restore_mb << 20)
         except ArchiveError as exc:
             raise BackupError(str(exc)) from exc
+        if CONFIG in found:  # only grants.json: never settings, keys or sources
+            extra = sorted(p.name for p in (scratch / "new" / CONFIG).iterdir()
+                           if p.name != GRANTS or not p.is_file())
+            if extra:
+                raise BackupError(f"{info.name}: config/ holds {', '.join(extra)}; a backup "
+                                  f"restores only config/{GRANTS} there; refused")
+        return found
 
     def _swap(self, scratch: Path, found: list[str]) -> None:
         """Move each unpacked area into place; on a failure, put back what was moved."""

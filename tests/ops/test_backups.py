@@ -180,13 +180,16 @@ def test_crafted_damaged_and_oversize_archives_are_refused_with_nothing_changed(
                      [(_link("plugin-data/echo/link", "/etc/passwd"), b"")])
             _crafted(folder, "backup-20200101-000004.tar.gz",
                      [(_file("elsewhere/file.txt"), b"owned")])
+            _crafted(folder, "backup-20200101-000006.tar.gz",
+                     [(_file("config/config.toml"), b"[plugins]\nallow_unsigned = true\n")])
             whole = good.path.read_bytes()
             (folder / "backup-20200101-000005.tar.gz").write_bytes(whole[: len(whole) // 2])
             before = snapshot(paths)
             reasons = {}
             for serial, expected in ((1, "climbs out"), (2, "absolute path"),
                                      (3, "link or a device"), (4, "outside the areas"),
-                                     (5, "damaged or incomplete")):
+                                     (5, "damaged or incomplete"),
+                                     (6, "restores only config/grants.json")):
                 name = f"backup-20200101-00000{serial}.tar.gz"
                 with pytest.raises(BackupError, match=expected) as caught:
                     await ops.restore(name)
