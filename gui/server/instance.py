@@ -5,8 +5,10 @@ write) ``server.properties``, read ``ops.json``/``banned-players.json``/
 ``whitelist.json``, start the tick loop, open the network listeners the
 server-list ping on the game port (status.py), and RCON (rcon.py) and
 Query (query.py) if the properties ask for them, fire ``ServerLoadEvent("startup")``,
-log ``Done``. Shutdown (:meth:`ServerInstance.stop`): kick everyone with
-"Server closed", let their leave events finish, close the listeners, stop
+log ``Done``. Shutdown (:meth:`ServerInstance.stop`): the before-stop hooks (plugins get
+on-unload), kick everyone with :attr:`ServerInstance.stop_message`, let their
+leave events finish (all within :attr:`ServerInstance.stop_timeout`, else the
+stop is forced and names what held it up, see stopping.py), close the listeners, stop
 the tick loop and the scheduler, close the log, set :attr:`ServerInstance.stopped`.
 
 Every player action goes through an event first (login, join, chat,
@@ -20,7 +22,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,17 +48,11 @@ from gui.server.query import QueryListener
 from gui.server.rcon import RconListener
 from gui.server.senders import ConsoleSender, PlayerSender
 from gui.server.status import SAMPLE_SIZE, ServerStatus, StatusListener
+from gui.server.stopping import StopDeadline, StopHook
 from gui.server.text import TextComponent
 from gui.server.ticks import Scheduler, TickLoop
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _StopHook:
-    hook: Callable[[], Awaitable[Any]]
-    name: str
-    holder: Callable[[], str | None] | None
 
 STATES: tuple[str, ...] = ("stopped", "starting", "running", "stopping")
 SOURCE = "server"
@@ -127,7 +122,7 @@ class ServerInstance:
         self._background: set[asyncio.Task[Any]] = set()
         self._stop_task: asyncio.Task[None] | None = None
         self._listeners: list[ChangeListener] = []
-        self._before_stop: list[_StopHook] = []
+        self._before_stop: list[StopHook] = []
         # Graceful stop ([stop] in config.toml, set by gui/ops): what kicked players
         # read, and how long the whole stop may take before it is forced.
         self.stop_message = "Server closed"
@@ -283,8 +278,8 @@ class ServerInstance:
             holder: Names the part (e.g. the plugin) the hook is busy with, if
                 it can tell; asked only when the stop is forced.
         """
-        self._before_stop.append(_StopHook(hook, name or getattr(hook, "__qualname__",
-                                                                 repr(hook)), holder))
+        self._before_stop.append(StopHook(hook, name or getattr(hook, "__qualname__",
+                                                                repr(hook)), holder))
 
     async def stop(self) -> None:
         """Stop the server; safe to call again, or while it is stopping."""
@@ -294,45 +289,27 @@ class ServerInstance:
             await self.stopped.wait()
             return
         self._set_state("stopping")
-        self.last_stop_forced = None
-        deadline = asyncio.get_running_loop().time() + self.stop_timeout
+        deadline = StopDeadline(self.stop_timeout, self._warn)
         try:
             self.console.info(SOURCE, "Stopping the server")
             # First: no new RCON command (a 'plugin reload' now would outlive the stop).
             await self._close_listeners()
             for hook in self._before_stop:
                 try:
-                    await self._bounded(deadline, hook.hook(), hook.name, hook.holder)
+                    await deadline.run(hook.hook(), hook.name, hook.holder)
                 except Exception:
                     logger.exception("Before-stop hook %r failed; stopping anyway", hook.name)
             for player in list(self.players):
                 self.kick(player, TextComponent.of(self.stop_message))
-            await self._bounded(deadline, self._drain_background(), "player leave events")
+            await deadline.run(self._drain_background(), "player leave events")
             await self.ticks.stop()
             await self.scheduler.shutdown()
             self.console.info(SOURCE, "Server stopped")
         finally:
+            self.last_stop_forced = deadline.forced
             self.console.close_log_file()
             self._set_state("stopped")
             self.stopped.set()
-
-    async def _bounded(self, deadline: float, work: Awaitable[Any], part: str,
-                       holder: Callable[[], str | None] | None = None) -> None:
-        """Await ``work`` until ``deadline``; past it, cancel it and say who held the stop up.
-
-        Once one part was forced, the rest get no time at all: the stop is late already.
-        """
-        loop = asyncio.get_running_loop()
-        remaining = 0.0 if self.last_stop_forced else max(0.0, deadline - loop.time())
-        try:
-            await asyncio.wait_for(work, remaining)
-        except TimeoutError:
-            if self.last_stop_forced:
-                return
-            held = (holder() if holder is not None else None) or part
-            self.last_stop_forced = held
-            self._warn(f"The stop took longer than {self.stop_timeout:g} s ([stop] timeout_s "
-                       f"in config.toml), so it was forced: {held} held it up")
 
     def request_stop(self) -> None:
         """Stop the server soon, from code that the stop must not wait for.

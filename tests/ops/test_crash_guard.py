@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+from gui.devkit.wat_build import build_fixture
 from gui.ops import GuardSettings, ServerCrashed
+from gui.runtime import Limits
 from tests.harness import Session
 
 FAST = GuardSettings(max_restarts=3, window_s=600, backoff_s=(0.0,))
@@ -133,5 +135,20 @@ def test_a_stop_past_its_time_out_is_forced_and_names_what_held_it_up(paths):
                                 "server")
             assert session.seen(r"^Alice <- kick: Back in five minutes$", "playtest")
             release.set()
+
+    asyncio.run(scenario())
+
+
+def test_a_plugin_that_holds_the_stop_up_is_named(paths):
+    async def scenario() -> None:
+        session = Session(paths, limits=Limits(load_deadline=3.0))
+        session.install(build_fixture("echo"), build_fixture("spin-on-unload"))
+        async with session:
+            session.server.stop_timeout = 0.5
+            await session.core.stop_server()
+            assert session.server.state == "stopped"
+            assert session.server.last_stop_forced == "plugin spin-on-unload (on-unload)"
+            assert session.seen(r"so it was forced: plugin spin-on-unload \(on-unload\) held "
+                                r"it up$", "server")
 
     asyncio.run(scenario())
