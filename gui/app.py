@@ -54,6 +54,7 @@ from gui.ui.garbage import GarbageCollector
 from gui.ui.icon import app_icon
 from gui.ui.main_window import MainWindow, Services
 from gui.ui.notifications import NotificationCenter
+from gui.ui.ops_bridge import tray_filter
 from gui.ui.tasks import TaskRunner
 from gui.ui.tray import TrayNotifier
 
@@ -130,7 +131,8 @@ class Application(QObject):
                                           self.tasks, self.notifications, settings,
                                           self.log_event))
         self.window.closeRequested.connect(self.request_quit)
-        self.tray = TrayNotifier(self.window, self.notifications, app_icon(), self.request_quit)
+        self.tray = TrayNotifier(self.window, self.notifications, app_icon(), self.request_quit,
+                                 wants=tray_filter(core.ops))
         if not self.tray.available:
             self.log_event("no system tray: notifications stay in the window")
         self.window.show()

@@ -77,6 +77,15 @@ class ServerControl:
             self._busy = asyncio.Lock()
         return self._busy
 
+    def report_failure(self, error: str) -> None:
+        """Show the server as failed with ``error`` (the crash-loop guard gave up).
+
+        It stays so until the admin starts the server.
+        """
+        self.error = error
+        self._failed = True
+        self._update()
+
     # -- actions ---------------------------------------------------------------
     async def start_core(self) -> bool:
         """First start: the runtime, the server, then every plugin. Returns success."""

@@ -33,6 +33,7 @@ import logging
 import os
 
 from gui.market import Marketplace
+from gui.ops.service import Operations
 from gui.paths import AppPaths
 from gui.permissions import (
     GrantStore,
@@ -104,12 +105,15 @@ class ServerCore:
         self.build_samples = os.environ.get(BUILD_SAMPLES_ENV, "1") != "0"
         self.server.before_stop(self._stop_watching)
         self.server.before_stop(self._remember_kept_down)  # however the stop was asked for
-        self.server.before_stop(self.plugins.shutdown)
+        self.server.before_stop(self.plugins.shutdown, name="unloading plugins",
+                                holder=self._plugin_unloading)
         self._watches: list[asyncio.Task[None]] = []
         self._kept_down: set[str] = set()
         self.update_check_interval = UPDATE_CHECK_S
         self._announced: set[tuple[str, str]] = set()  # (plugin, version) told about
         self._closed = False
+        # Backups, schedules, crash-loop guard, alerts (gui/ops), after everything they use.
+        self.ops = Operations(self)
 
     async def start(self) -> None:
         """Start everything (see the module docstring).
@@ -124,10 +128,18 @@ class ServerCore:
         await self.server.start()
         await self._start_market()
         await self._start_plugins()
+        self.ops.start()
 
     async def stop_server(self) -> None:
         """Stop the server alone: plugins get on-unload; runtime and market stay up."""
         await self.server.stop()
+
+    def _plugin_unloading(self) -> str | None:
+        """The plugin a stop waits for: they unload in order, so the first still running."""
+        for name, plugin in self.plugins.plugins.items():
+            if plugin.lifecycle.state is PluginState.RUNNING:
+                return f"plugin {name} (on-unload)"
+        return None
 
     async def _remember_kept_down(self) -> None:
         self._kept_down = {name for name, plugin in self.plugins.plugins.items()
@@ -212,6 +224,7 @@ class ServerCore:
         """Unload plugins, stop the server, join the runtime thread. Idempotent."""
         if self._closed:
             return
+        await self.ops.close()  # no scheduled restart or crash restart during the shutdown
         await self.server.stop()  # runs before_stop hooks: plugins get on-unload
         self._closed = True
         await self.market.close()

@@ -189,6 +189,23 @@ class AppSettings:
         """A copy with some ``[plugins]`` values changed (see :class:`PluginSettings`)."""
         return replace(self, plugins=replace(self.plugins, **changes))
 
+    def section(self, name: str) -> Any:
+        """The raw value of a top-level key this module does not parse (``None`` if absent).
+
+        Other packages own their own sections (e.g. gui/ops reads ``[backups]``
+        and ``[[schedules]]``) and validate them themselves.
+        """
+        return copy.deepcopy(self._raw.get(name))
+
+    def with_section(self, name: str, value: Any) -> AppSettings:
+        """A copy whose top-level key ``name`` is ``value`` (``None`` removes it)."""
+        raw = dict(self._raw)
+        if value is None:
+            raw.pop(name, None)
+        else:
+            raw[name] = copy.deepcopy(value)
+        return replace(self, _raw=raw)
+
     def save(self, path: Path | None = None, *, warn: Warn | None = None) -> Path:
         """Write the settings atomically, keeping sections this module does not know.
 

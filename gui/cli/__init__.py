@@ -16,11 +16,11 @@ import sys
 from collections.abc import Sequence
 
 import gui
-from gui.cli import bench, market, plugin, server
+from gui.cli import backup, bench, market, plugin, server
 from gui.cli.common import protect_terminal
 from gui.paths import AppPaths
 
-GROUPS = (plugin, market, bench, server)
+GROUPS = (plugin, market, bench, server, backup)
 
 
 def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:

@@ -86,6 +86,7 @@ FIXTURES: dict[str, str] = {
     "trap-on-load": "on-load executes unreachable",
     "trap-in-event": "handler 1 for player-chat-event executes unreachable",
     "spin-in-event": "handler 1 for player-chat-event loops forever",
+    "spin-on-unload": "on-unload loops forever (a stop waits for it)",
     "memory-bomb": "handler 1 grows memory until memory.grow fails, then traps",
     "deep-recursion": "handler 1 recurses without a base case (stack overflow)",
     "host-error": "handler 1 calls scheduler.schedule-repeating-task(1, 0, 0)",
