@@ -15,7 +15,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-import gui
 from gui.cli import bench, market, plugin
 from gui.paths import AppPaths
 
@@ -36,12 +35,24 @@ def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> N
                         help="log debug details to stderr")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: gui.appinfo's versions (imports the runtime only when asked)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from gui.appinfo import version_text
+
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pumpkin-patch",
         description="Run a local server with sandboxed Pumpkin WebAssembly plugins.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {gui.__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="print the versions of the app, wasmtime, the plugin world and "
+                             "the value codec, and exit")
     _profile_options(parser, top=True)
     parser.add_argument("--headless", action="store_true",
                         help="run the server on stdin/stdout instead of opening the window")

@@ -25,11 +25,18 @@ wasmtime is pinned exactly in pyproject.toml; ``_valcodec`` refuses to start
 when wasmtime-py's declared value layout differs from the one it was written
 for, and tests/runtime/test_codec.py round-trips every kind of value through a
 real component, so a wasmtime-py upgrade that changes them fails loudly.
+
+Without the C extension (a source install with no compiler, a platform no
+wheel is built for) the runtime still works: :func:`native_available` is
+False, one warning line says so, and linking and calls take wasmtime-py's own
+conversion with a Python pass for resources (``plain`` in
+gui/runtime/linking.py and gui/runtime/instance.py): slower, same values.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +83,32 @@ from wasmtime.component._types import (
     VariantLikeType,
 )
 
-from gui.runtime import _valcodec as native
+log = logging.getLogger(__name__)
+
+try:
+    from gui.runtime import _valcodec as native
+except ImportError as _exc:  # no compiled codec for this platform/build: see the docstring
+    native = None
+    _NATIVE_MISSING: str | None = str(_exc) or type(_exc).__name__
+    log.warning("the C value codec (gui.runtime._valcodec) cannot be imported (%s); plugins "
+                "run on wasmtime-py's pure-Python value conversion: slower, same results. "
+                "Install a pumpkin-patch wheel for this platform, or reinstall with a C "
+                "compiler and the Python headers (gcc, python3-dev), to get it back.",
+                _NATIVE_MISSING)
+else:
+    _NATIVE_MISSING = None
+
+
+def native_available() -> bool:
+    """Whether the C codec is in use (False: wasmtime-py's own conversion, see above)."""
+    return native is not None
+
+
+def implementation() -> str:
+    """Which value codec runs, in words (``bench`` and ``--version`` print it)."""
+    if native is not None:
+        return "C extension (gui.runtime._valcodec)"
+    return f"pure Python (wasmtime-py's conversion; the C extension is missing: {_NATIVE_MISSING})"
 
 # -- frozen type nodes --------------------------------------------------------------------
 
@@ -298,14 +330,14 @@ def bind_resources(ty: ValType | None, table: Any,
 
 # -- plans: the C side of a frozen type -------------------------------------------------------
 
-_SCALARS: dict[type, int] = {
+_SCALARS: dict[type, int] = {} if native is None else {
     Bool: native.BOOL, S8: native.S8, U8: native.U8, S16: native.S16, U16: native.U16,
     S32: native.S32, U32: native.U32, S64: native.S64, U64: native.U64, F32: native.F32,
     F64: native.F64, Char: native.CHAR, String: native.STRING,
 }
 
 
-def plan(ty: ValType) -> native.Plan:
+def plan(ty: ValType) -> Any:
     """The :class:`_valcodec.Plan` of a frozen (usually bound) type, built once per node."""
     cached = getattr(ty, "_pp_plan", None)
     if cached is not None:
@@ -390,7 +422,8 @@ def _setup_native() -> None:
                              _fallback_lower, _fallback_lift), layout)
 
 
-_setup_native()
+if native is not None:
+    _setup_native()
 
 
 # -- calling exports ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from wasmtime import component
 from wasmtime.component import ValType
 
 from gui.runtime import memory
-from gui.runtime.codec import PreparedFunc, lent_mark, release_lent
+from gui.runtime.codec import PreparedFunc, lent_mark, native_available, release_lent
 from gui.runtime.engine import deadline_ticks
 from gui.runtime.traps import PluginFault, classify
 from gui.runtime.values import Converter, ValueBridge
@@ -145,7 +145,9 @@ class PluginInstance:
         plain: bool = False,
     ) -> None:
         self.name = name
-        self._plain = plain  # benchmarks' baseline: wasmtime-py's own Func.__call__
+        # wasmtime-py's own Func.__call__: the benchmarks' baseline, and the only way
+        # when the C codec cannot be imported (gui/runtime/codec.py).
+        self._plain = plain or not native_available()
         self.limits = limits
         self.dead = False
         self.recent_stderr: list[str] = []
