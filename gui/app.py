@@ -45,8 +45,10 @@ import qasync
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
 
+from gui.appinfo import APP_ID, APP_NAME, VERSION
 from gui.control import ServerControl
 from gui.core import ServerCore
+from gui.firstrun import FirstRun
 from gui.headless import ConsolePrinter
 from gui.paths import AppPaths
 from gui.ui.bridge import ConsoleFeed, CoreEvents
@@ -56,6 +58,7 @@ from gui.ui.main_window import MainWindow, Services
 from gui.ui.notifications import NotificationCenter
 from gui.ui.tasks import TaskRunner
 from gui.ui.tray import TrayNotifier
+from gui.ui.welcome import Welcome
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +80,14 @@ class Application(QObject):
     finished = Signal(int)
 
     def __init__(self, paths: AppPaths, *, json_log: bool = False, core: Any = None,
-                 read_stdin: bool | None = None, stream: TextIO | None = None) -> None:
+                 read_stdin: bool | None = None, stream: TextIO | None = None,
+                 first_run: FirstRun | None = None) -> None:
         super().__init__()
         self.paths = paths
         self.json_log = json_log
+        # A new profile: the welcome is shown and the server waits for the admin's go.
+        self.first_run = first_run
+        self.welcome: Welcome | None = None
         self.core = core if core is not None else ServerCore(paths)
         self.exit_code = 0
         self.window: MainWindow | None = None
@@ -135,6 +142,10 @@ class Application(QObject):
             self.log_event("no system tray: notifications stay in the window")
         self.window.show()
         self.log_event("window shown")
+        if self.first_run is not None:
+            self.welcome = Welcome(self.window, self.first_run, self.control, self.tasks,
+                                   self.log_event)
+            self.welcome.show()
         self.tasks.start(self._start_core(), "Starting the server")
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -147,13 +158,15 @@ class Application(QObject):
             loop.add_reader(STDIN, self._stdin_ready)
 
     async def _start_core(self) -> None:
-        ok = await self.control.start_core()
+        ok = await self.control.start_core(server=self.first_run is None)
         # Plugins are loaded: collect once now, while starting up is expected to take
         # a moment, so the timer's collections only see what is new (gui/ui/garbage.py).
         self.garbage.collect()
         self.log_event("ready" if ok else f"server failed: {self.control.error}")
         if ok and self.window is not None:
             self.window.core_started()
+        if ok and self.welcome is not None:
+            self.tasks.start(self.welcome.show_trusted(self.core.market), "Reading the sources")
         self.ready.emit(ok)
 
     # -- stdin commands ---------------------------------------------------------------------
@@ -263,10 +276,12 @@ def create_qapplication() -> QApplication:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)  # until shutdown_qapplication
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        QApplication.setApplicationName("Pumpkin Patch")
-        QApplication.setDesktopFileName("pumpkin-patch")
+        QApplication.setApplicationName(APP_NAME)
+        QApplication.setApplicationVersion(VERSION)
         app = QApplication(sys.argv[:1])
         app.setStyle("Fusion")
+    # The window's app id on Wayland and its match to packaging/<APP_ID>.desktop.
+    QApplication.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the shutdown path closes the window itself
     return app
@@ -289,9 +304,13 @@ def run_app(paths: AppPaths, *, json_log: bool = False) -> int:
     app = create_qapplication()
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
+    # No welcome for scripts (--json-log) and throw-away profiles (--temp-basedir).
+    first_run = FirstRun(paths)
+    welcome = not json_log and not paths.temporary and first_run.welcome_due()
     try:
         with loop:
-            application = Application(paths, json_log=json_log)
+            application = Application(paths, json_log=json_log,
+                                      first_run=first_run if welcome else None)
             code = loop.run_until_complete(application.run())
         del application
         return code

@@ -101,13 +101,17 @@ class ServerCore:
         self._announced: set[tuple[str, str]] = set()  # (plugin, version) told about
         self._closed = False
 
-    async def start(self) -> None:
+    async def start(self, *, server: bool = True) -> None:
+        """Start everything; ``server=False`` leaves the server (and plugins) for
+        :meth:`start_server` (the window's first run waits for the admin)."""
         for message in self._startup_warnings:
             self.console.warn("settings", message)
         self.runtime.start()
-        await self.server.start()
+        if server:
+            await self.server.start()
         await self._start_market()
-        await self._start_plugins()
+        if server:
+            await self._start_plugins()
 
     async def stop_server(self) -> None:
         """Stop the server alone: plugins get on-unload; runtime and market stay up."""
