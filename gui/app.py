@@ -42,10 +42,10 @@ import time
 from typing import Any, TextIO
 
 import qasync
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from gui.appinfo import APP_ID, APP_NAME, VERSION
+from gui.appinfo import APP_ID, APP_NAME, COMMAND, VERSION
 from gui.control import ServerControl
 from gui.core import ServerCore
 from gui.firstrun import FirstRun
@@ -278,13 +278,32 @@ def create_qapplication() -> QApplication:
     if not isinstance(app, QApplication):
         QApplication.setApplicationName(APP_NAME)
         QApplication.setApplicationVersion(VERSION)
-        app = QApplication(sys.argv[:1])
+        previous = qInstallMessageHandler(_fatal_platform_message)
+        try:
+            app = QApplication(sys.argv[:1])
+        finally:
+            qInstallMessageHandler(previous)
         app.setStyle("Fusion")
     # The window's app id on Wayland and its match to packaging/<APP_ID>.desktop.
     QApplication.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the shutdown path closes the window itself
     return app
+
+
+def _fatal_platform_message(kind: QtMsgType, _context: object, message: str) -> None:
+    """While QApplication starts: a fatal message (no platform plugin) exits 1, no abort.
+
+    gui/display_check.py explains the known causes before Qt is touched; this is
+    the guard for the rest, so the admin still gets a hint and no core dump.
+    """
+    if kind != QtMsgType.QtFatalMsg:
+        print(message, file=sys.stderr)
+        return
+    print(f"{message}\n{APP_NAME} cannot open its window. Run 'QT_DEBUG_PLUGINS=1 "
+          f"{COMMAND}' to see what Qt lacks, or '{COMMAND} --headless' to run the server "
+          "without a window.", file=sys.stderr, flush=True)
+    os._exit(1)  # Qt would abort() after this handler returns
 
 
 def shutdown_qapplication(app: QApplication) -> None:

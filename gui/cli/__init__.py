@@ -93,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.display_check import diagnose
+
+    display = diagnose()  # Qt would abort (and dump core) with a message that helps nobody
+    if not display.ok:
+        print(display.message(), file=sys.stderr)
+        return 1
     try:
         from gui.app import run_app
     except ImportError:
