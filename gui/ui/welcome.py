@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -42,6 +41,7 @@ THREE_THINGS = (
      "Every plugin's memory, faults with backtraces, restarts and quarantine: a broken "
      "plugin never takes the server down."),
 )
+WIDTH = 680
 TRUST_PENDING = ("The built-in repository <b>samples</b> (the sample plugins, served by "
                  "this app on 127.0.0.1 only) is trusted; its key is being made.")
 
@@ -82,23 +82,24 @@ class WelcomeDialog(QDialog):
         header.addWidget(title, 1)
         layout.addLayout(header)
 
-        things = QGridLayout()
-        things.setHorizontalSpacing(12)
         style = self.style()
-        for row, (pixmap, name, text) in enumerate(THREE_THINGS):
+        for pixmap, name, text in THREE_THINGS:
+            row = QHBoxLayout()
+            row.setSpacing(12)
             icon = QLabel()
             icon.setPixmap(style.standardIcon(pixmap).pixmap(32, 32))
+            icon.setAlignment(Qt.AlignmentFlag.AlignTop)
             label = QLabel(f"<b>{name}</b><br>{text}")
             label.setWordWrap(True)
-            things.addWidget(icon, row, 0, Qt.AlignmentFlag.AlignTop)
-            things.addWidget(label, row, 1)
-        layout.addLayout(things)
+            row.addWidget(icon)
+            row.addWidget(label, 1)
+            layout.addLayout(row)
 
         layout.addWidget(_rule())
         layout.addWidget(QLabel("<b>Where your files live</b>"))
         self.places = QLabel("<br>".join(f"{p.what}: <tt>{p.path}</tt>" for p in places))
         self.places.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.places.setWordWrap(True)
+        self.places.setWordWrap(False)  # a path is read whole; the dialog widens for it
         layout.addWidget(self.places)
 
         self.trust = QLabel(TRUST_PENDING)
@@ -117,13 +118,20 @@ class WelcomeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         hint = QLabel("The server page has Start and Stop too; this welcome shows once.")
         hint.setEnabled(False)
+        layout.addStretch(1)  # spare height below the text, not between its lines
         layout.addWidget(hint)
         layout.addWidget(buttons)
-        self.setMinimumWidth(620)
+        # The size hint is for the narrowest width: wider, wrapped text needs less height.
+        self.setMinimumWidth(560)
+        self._fit(max(WIDTH, self.minimumSizeHint().width()))
 
     def show_trusted(self, fingerprint: str) -> None:
         """The samples source is pinned: name its key."""
         self.trust.setText(trust_text(fingerprint))
+        self._fit(self.width())
+
+    def _fit(self, width: int) -> None:
+        self.resize(width, max(self.heightForWidth(width), self.minimumSizeHint().height()))
 
     def _start(self) -> None:
         self.startRequested.emit()
