@@ -113,22 +113,39 @@ def qt_plugins_dir() -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def chosen_platform(env: dict[str, str] | None = None) -> str:
-    """The platform plugin Qt will try first (as Qt 6 picks it on Linux)."""
+def candidate_platforms(env: dict[str, str] | None = None) -> list[str]:
+    """The platform plugins Qt will try, in order (as Qt 6 picks them on Linux).
+
+    ``QT_QPA_PLATFORM`` may list several (``wayland;xcb``) and give options
+    (``xcb:option``); Qt takes the first that loads. Empty: nothing to check
+    (macOS, Windows: Qt's native plugin).
+    """
     env = os.environ if env is None else env
-    named = env.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0].strip()
+    named = [part.split(":")[0].strip() for part in env.get("QT_QPA_PLATFORM", "").split(";")]
+    named = [name for name in named if name]
     if named:
         return named
     if sys.platform.startswith("linux"):
         wayland_session = env.get("XDG_SESSION_TYPE") == "wayland" and env.get("WAYLAND_DISPLAY")
-        return "wayland" if wayland_session else "xcb"
-    return ""  # macOS, Windows: Qt's native plugin, nothing to check
+        return ["wayland", "xcb"] if wayland_session else ["xcb"]
+    return []
+
+
+def chosen_platform(env: dict[str, str] | None = None) -> str:
+    """The platform plugin Qt will try first ("" when there is nothing to check)."""
+    candidates = candidate_platforms(env)
+    return candidates[0] if candidates else ""
 
 
 def diagnose(env: dict[str, str] | None = None) -> Diagnosis:
-    """Check the platform plugin, its libraries and its display; never raises."""
+    """Check each platform Qt would try; the first that works, else the first's problems."""
     env = dict(os.environ if env is None else env)
-    platform = chosen_platform(env)
+    found = [_diagnose(platform, env) for platform in candidate_platforms(env) or [""]]
+    return next((d for d in found if d.ok), found[0])
+
+
+def _diagnose(platform: str, env: dict[str, str]) -> Diagnosis:
+    """Check one platform plugin, its libraries and its display; never raises."""
     found = Diagnosis(platform or "native")
     if not platform or platform in NO_DISPLAY_NEEDED:
         return found

@@ -9,11 +9,14 @@ what is missing, suggest --headless, and exit non-zero.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from gui.display_check import Diagnosis, diagnose
+import pytest
+
+from gui.display_check import Diagnosis, diagnose, missing_libraries
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,3 +76,25 @@ def test_missing_libraries_get_debian_and_fedora_packages():
     assert "Fedora:        sudo dnf install libodd.so.3 xcb-util-keysyms xcb-util-wm" in text
     assert "apt-file search" in text and "libodd.so.3" in text
     assert "pumpkin-patch --headless" in text
+
+
+def test_qt_falls_back_through_the_listed_platforms():
+    assert diagnose({"QT_QPA_PLATFORM": "nosuch;offscreen"}).ok
+    found = diagnose({"QT_QPA_PLATFORM": "nosuch;alsonot"})
+    assert found.platform == "nosuch" and not found.ok
+
+
+def test_missing_libraries_are_read_from_the_loader(tmp_path):
+    """A real shared object whose dependency was removed, as a missing xcb library looks."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        pytest.skip("no C compiler to build the test library")
+    (tmp_path / "gone.c").write_text("int gone(void) { return 1; }\n")
+    (tmp_path / "plugin.c").write_text("int gone(void);\nint plugin(void) { return gone(); }\n")
+    subprocess.run([gcc, "-shared", "-fPIC", "-o", str(tmp_path / "libppgone.so.1"),
+                    "-Wl,-soname,libppgone.so.1", str(tmp_path / "gone.c")], check=True)
+    (tmp_path / "libppgone.so").symlink_to("libppgone.so.1")
+    subprocess.run([gcc, "-shared", "-fPIC", "-o", str(tmp_path / "libqfake.so"),
+                    str(tmp_path / "plugin.c"), f"-L{tmp_path}", "-lppgone"], check=True)
+    (tmp_path / "libppgone.so.1").unlink()
+    assert missing_libraries(tmp_path / "libqfake.so") == ["libppgone.so.1"]
