@@ -28,9 +28,11 @@ real component, so a wasmtime-py upgrade that changes them fails loudly.
 
 Without the C extension (a source install with no compiler, a platform no
 wheel is built for) the runtime still works: :func:`native_available` is
-False, one warning line says so, and linking and calls take wasmtime-py's own
-conversion with a Python pass for resources (``plain`` in
-gui/runtime/linking.py and gui/runtime/instance.py): slower, same values.
+False, one warning line says so, host functions are linked through
+wasmtime-py's trampoline with a Python pass for resources (``plain`` in
+gui/runtime/linking.py), and exports are called with :class:`PythonPreparedFunc`
+(wasmtime-py's conversion on the frozen types): slower, same values
+(tests/runtime/test_codec_fallback.py runs the round trips that way).
 """
 
 from __future__ import annotations
@@ -460,6 +462,44 @@ class PreparedFunc:
             return native.lift_from(self._results, ctypes.addressof(results), context, True)[0]
         finally:
             native.delete_vals(address, len(args))
+
+
+class PythonPreparedFunc:
+    """An export called without the C codec: wasmtime-py's own conversion, frozen types.
+
+    What ``Func.__call__`` does, minus asking C for the function type on every
+    call (the frozen nodes answer from cache), and with the epoch deadline
+    (:attr:`deadline`, in ticks) set only once the arguments are lowered: Python
+    takes tens of milliseconds to lower Pumpkin's event variant, and that time
+    is the host's, not the plugin's.
+    """
+
+    def __init__(self, func: Func, params: list[ValType], result: ValType | None) -> None:
+        self._func = func
+        self._params = tuple(freeze(p) for p in params)
+        self._result = freeze(result)
+        self.deadline: int | None = None
+
+    def __call__(self, store: Storelike, *args: Any) -> Any:
+        count = len(self._params)
+        if len(args) != count:
+            raise TypeError(f"expected {count} arguments, got {len(args)}")
+        params = (ffi.wasmtime_component_val_t * count)()
+        lowered = 0
+        try:
+            for ty, value in zip(self._params, args, strict=True):
+                ty.convert_to_c(store, value, ctypes.pointer(params[lowered]))
+                lowered += 1
+            space = ffi.wasmtime_component_val_t() if self._result is not None else None
+            out, out_count = (ctypes.byref(space), 1) if space is not None else (None, 0)
+            raw_func, context = ctypes.byref(self._func._func), store._context()
+            if self.deadline is not None:
+                store.set_epoch_deadline(self.deadline)
+            enter_wasm(lambda: _func_call(raw_func, context, params, lowered, out, out_count))
+            return None if self._result is None else self._result.convert_from_c(space)
+        finally:
+            for i in range(lowered):
+                ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
 
 
 def internals_present() -> list[str]:

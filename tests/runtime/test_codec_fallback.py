@@ -75,3 +75,22 @@ def test_bench_and_version_say_which_codec_ran(tmp_path):
                    "--basedir", str(tmp_path / "b")])
     assert listed.returncode == 0, listed.stderr[-3000:]
     assert json.loads(listed.stdout)["runaway"]["native_codec"] == 0.0
+
+
+# Tests of test_codec.py about the C codec itself (its error texts, its plans, its
+# refusal of another value layout) or its internals; everything else is a round trip.
+C_CODEC_ONLY = ("bad_host_value", "native", "bound_frozen", "do_not_query", "func_internals")
+
+
+def test_every_value_kind_round_trips_with_the_codec_hidden():
+    """tests/runtime/test_codec.py's round trips, through a real component, in pure Python."""
+    selection = " and ".join(f"not {name}" for name in C_CODEC_ONLY)
+    code = (HIDE_CODEC + "import pytest\n"
+            "raise SystemExit(pytest.main(['tests/runtime/test_codec.py', '-q', '-p', "
+            f"'no:cacheprovider', '-k', {selection!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:]
+    summary = done.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary, summary
+    assert int(summary.split(" passed")[0].split()[-1]) >= 70, summary
