@@ -21,6 +21,7 @@ import pytest
 
 from gui.appinfo import APP_ID, COMMAND
 from gui.devkit.wat_build import build_fixture
+from gui.market.embedded import EMBEDDED_SAMPLES
 
 pytestmark = [pytest.mark.bundle, pytest.mark.timeout(1500)]
 
@@ -62,6 +63,9 @@ def test_the_bundle_holds_wasmtime_the_codec_qt_plugins_and_resources(bundle):
     platforms = {p.name for p in inside.glob("PySide6/Qt/plugins/platforms/*.so")}
     assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so"} <= platforms
     assert (inside / "resources" / "wat" / "echo.wat").is_file()
+    # The samples, built: the bundle has no SDK builder (gui/market/embedded.py).
+    samples = {p.stem for p in (inside / "resources" / "prebuilt-samples").glob("*.wasm")}
+    assert samples == set(EMBEDDED_SAMPLES)
     assert (inside / "share" / "applications" / f"{APP_ID}.desktop").is_file()
     assert (inside / "share" / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
             ).is_file()
