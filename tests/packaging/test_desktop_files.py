@@ -67,6 +67,8 @@ def test_the_desktop_entry_names_the_one_app_id_and_command():
     assert entry["Icon"] == APP_ID
     assert entry["Exec"].split()[0] == COMMAND
     assert entry["TryExec"] == COMMAND
+    # Qt's xcb windows carry WM_CLASS (argv[0], applicationName): the class is APP_NAME.
+    assert entry["StartupWMClass"] == APP_NAME
 
 
 def test_the_metainfo_has_what_software_centres_show():
