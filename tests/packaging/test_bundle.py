@@ -131,3 +131,13 @@ def test_the_bundled_window_starts_offscreen_with_the_plugin_and_quits_on_sigter
         reader.join(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_the_bundle_explains_a_missing_display(bundle, tmp_path):
+    env = {k: v for k, v in _env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "xcb"
+    done = subprocess.run([str(bundle / COMMAND), "--basedir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 1, done.stderr
+    assert "DISPLAY is not set" in done.stderr and "--headless" in done.stderr
