@@ -87,10 +87,14 @@ class ServerControl:
         self._update()
 
     # -- actions ---------------------------------------------------------------
-    async def start_core(self) -> bool:
-        """First start: the runtime, the server, then every plugin. Returns success."""
+    async def start_core(self, *, server: bool = True) -> bool:
+        """First start: the runtime, the server, then every plugin. Returns success.
+
+        ``server=False`` (a first run) starts the runtime and the marketplace only;
+        :meth:`start` starts the server and its plugins later.
+        """
         async with self._lock():
-            return await self._guarded(self.core.start)
+            return await self._guarded(lambda: self.core.start(server=server))
 
     async def start(self) -> bool:
         """Start a stopped (or failed) server and its plugins. Returns success."""

@@ -115,8 +115,12 @@ class ServerCore:
         # Backups, schedules, crash-loop guard, alerts (gui/ops), after everything they use.
         self.ops = Operations(self)
 
-    async def start(self) -> None:
+    async def start(self, *, server: bool = True) -> None:
         """Start everything (see the module docstring).
+
+        Args:
+            server: False leaves the server (and plugins) for :meth:`start_server`
+                (the window's first run waits for the admin).
 
         Raises:
             ProfileLocked: another server runs on this profile.
@@ -125,9 +129,11 @@ class ServerCore:
         for message in self._startup_warnings:
             self.console.warn("settings", message)
         self.runtime.start()
-        await self.server.start()
+        if server:
+            await self.server.start()
         await self._start_market()
-        await self._start_plugins()
+        if server:
+            await self._start_plugins()
         self.ops.start()
 
     async def stop_server(self) -> None:

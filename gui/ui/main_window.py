@@ -14,6 +14,7 @@ Closing the window does not tear anything down here: it emits
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +27,16 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.appinfo import versions
 from gui.control import ServerControl
 from gui.plugins import PluginState
+from gui.ui.about_dialog import AboutDialog
 from gui.ui.backups_page import BackupsPage
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.icon import app_icon
@@ -354,13 +356,16 @@ class MainWindow(QMainWindow):
         self.status_busy.setText(f"Working: {busy[-1]}…" if busy else "")
 
     def _about(self) -> None:
-        import gui
+        self.services.tasks.start(self.open_about(), "Reading the versions")
 
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Pumpkin Patch",
-                          f"Pumpkin Patch {gui.__version__}\n\nA local server with sandboxed "
-                          "Pumpkin WebAssembly plugins.", parent=self)
-        box.setIconPixmap(app_icon().pixmap(64, 64))
-        box.open()
+    async def open_about(self) -> AboutDialog:
+        """Help > About (package metadata is read off the GUI thread)."""
+        found = await asyncio.to_thread(versions)
+        dialog = AboutDialog(found, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.services.log_event("about shown")
+        return dialog
 
     # -- drops anywhere on the window go to the install pipeline -----------------------------
     def dragEnterEvent(self, event: Any) -> None:
