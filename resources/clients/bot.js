@@ -4,6 +4,7 @@
 //
 // stdin: one JSON command per line:
 //   {"cmd":"join","id":"b1","username":"Bot1","host":"127.0.0.1","port":25565,"version":"26.1"}
+//      optional "view_distance": chunks (default: the clients' own, 10 in configuration)
 //   {"cmd":"chat","id":"b1","text":"hello"}        text starting with "/" is a command
 //   {"cmd":"tab","id":"b1","text":"/di","req":7}  -> {"event":"tab","matches":[...]}
 //   {"cmd":"position","id":"b1","req":8}          -> {"event":"position","x":..}
@@ -108,7 +109,10 @@ function join (cmd) {
     username: cmd.username,
     version,
     auth: 'offline',
-    hideErrors: true // errors are events below, not console noise
+    hideErrors: true, // errors are events below, not console noise
+    // The view distance goes out twice: in configuration (minecraft-protocol's
+    // client information) and in play (mineflayer's settings); both must agree.
+    ...(cmd.view_distance ? { viewDistance: cmd.view_distance, clientSettings: { viewDistance: cmd.view_distance } } : {})
   })
   bots.set(id, bot)
   // Each listener is guarded: a throw inside one is this bot's error, nothing more.
