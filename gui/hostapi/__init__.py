@@ -20,6 +20,7 @@ from gui.hostapi.scheduler import SchedulerApi
 from gui.hostapi.scope import EventRegistration, PluginCalls, PluginScope
 from gui.hostapi.server import ServerApi
 from gui.hostapi.text import TextApi
+from gui.hostapi.world import WorldApi
 from gui.runtime.resources import HandleTable
 from gui.runtime.world import InterfaceName
 
@@ -31,6 +32,7 @@ INTERFACES: tuple[type[HostInterface], ...] = (
     TextApi,
     CommandApi,
     SchedulerApi,
+    WorldApi,
 )
 
 _BY_NAME = {cls.interface: cls for cls in INTERFACES}

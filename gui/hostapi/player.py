@@ -2,7 +2,10 @@
 
 ``player`` handles are host :class:`~gui.server.players.Player` objects;
 ``java-player`` handles wrap the same player (every connection here is a
-Java-edition-like one). Changes go to the server loop through the scope.
+Java Edition one, or a playtest player that prints what a client would
+see). Reads come from the player's state; changes go to the server loop
+through the scope, and the player's connection shows them (a teleport, a
+title, a sound) the same way for network and playtest players.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gui.hostapi.base import HostInterface, wit
-from gui.hostapi.values import level_name, level_number, uuid_record
-from gui.server.players import Player
+from gui.hostapi.values import level_name, level_number, position_tuple, uuid_record
+from gui.server.players import Player, Sound, TabListText
 from gui.server.text import TextComponent
+from gui.server.world import FlatWorld, Position
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,62 @@ class PlayerApi(HostInterface):
 
     @wit("[method]player.get-ping")
     def get_ping(self, this: Player) -> int:
-        return 0
+        return max(0, this.ping_ms)
+
+    @wit("[method]player.get-position")
+    def get_position(self, this: Player) -> Any:
+        return position_tuple(this.position)
+
+    @wit("[method]player.get-yaw")
+    def get_yaw(self, this: Player) -> float:
+        return float(this.yaw)
+
+    @wit("[method]player.get-pitch")
+    def get_pitch(self, this: Player) -> float:
+        return float(this.pitch)
+
+    @wit("[method]player.get-world")
+    def get_world(self, this: Player) -> FlatWorld:
+        return self.scope.server.world
+
+    @wit("[method]player.get-gamemode")
+    def get_gamemode(self, this: Player) -> str:
+        return this.gamemode
+
+    @wit("[method]player.set-gamemode")
+    def set_gamemode(self, this: Player, mode: str) -> bool:
+        if mode == this.gamemode:
+            return False
+        self.scope.post(this.set_gamemode, mode)
+        return True
+
+    @wit("[method]player.teleport")
+    def teleport(self, this: Player, position: Any, yaw: float | None, pitch: float | None,
+                 world: Any) -> None:
+        target = Position(*position_tuple(position))
+        self.scope.post(this.teleport, target, yaw, pitch)
+
+    @wit("[method]player.show-title")
+    def show_title(self, this: Player, text: TextComponent) -> None:
+        self.scope.post(this.send_message, text, "title")
+
+    @wit("[method]player.show-subtitle")
+    def show_subtitle(self, this: Player, text: TextComponent) -> None:
+        self.scope.post(this.send_message, text, "subtitle")
+
+    @wit("[method]player.show-actionbar")
+    def show_actionbar(self, this: Player, text: TextComponent) -> None:
+        self.scope.post(this.send_message, text, "actionbar")
+
+    @wit("[method]player.set-tab-list-header-footer")
+    def set_tab_list_header_footer(self, this: Player, header: TextComponent,
+                                   footer: TextComponent) -> None:
+        self.scope.post(this.connection.apply, TabListText(header, footer))
+
+    @wit("[method]player.play-sound")
+    def play_sound(self, this: Player, sound: str, category: str, volume: float,
+                   pitch: float) -> None:
+        self.scope.post(this.connection.apply, Sound(sound, category, volume, pitch))
 
     @wit("[method]player.get-permission-level")
     def get_permission_level(self, this: Player) -> str:
@@ -60,11 +119,15 @@ class PlayerApi(HostInterface):
 
     @wit("[method]player.send-system-message")
     def send_system_message(self, this: Player, text: TextComponent, overlay: bool) -> None:
-        self.scope.post(this.send_message, text, "system")
+        self.scope.post(this.send_message, text, "actionbar" if overlay else "system")
 
     @wit("[method]player.as-java")
     def as_java(self, this: Player) -> JavaPlayer:
         return JavaPlayer(this)
+
+    @wit("[method]player.get-ip")
+    def get_ip(self, this: Player) -> str:
+        return this.ip or ""
 
     @wit("[method]java-player.kick")
     def kick(self, this: JavaPlayer, options: Any) -> None:

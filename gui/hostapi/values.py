@@ -18,6 +18,17 @@ def uuid_record(value: uuid.UUID) -> Record:
     return record
 
 
+def position_tuple(position: Any) -> tuple[float, float, float]:
+    """``common.position`` (a tuple of three f64) of a world position."""
+    x, y, z = position
+    return float(x), float(y), float(z)
+
+
+def block_pos(record: Any) -> tuple[int, int, int]:
+    """A ``block-pos`` record as a tuple."""
+    return int(record.x), int(record.y), int(record.z)
+
+
 def uuid_from_record(record: Any) -> uuid.UUID:
     return uuid.UUID(int=(record.high << 64) | record.low)
 

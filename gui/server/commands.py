@@ -263,6 +263,12 @@ class CommandDispatcher:
         self.server = server
         self.permissions = permissions if permissions is not None else PermissionRegistry()
         self._by_name: dict[str, Command] = {}
+        # Called after every registration change (game clients then get a new tree).
+        self.changed: list[Callable[[], None]] = []
+
+    def _changed(self) -> None:
+        for callback in list(self.changed):
+            callback()
 
     # -- registration -------------------------------------------------------
 
@@ -286,6 +292,7 @@ class CommandDispatcher:
                 self._remove(existing)
         for name in command.names:
             self._by_name[name] = command
+        self._changed()
 
     def _remove(self, command: Command) -> None:
         for name in command.names:
@@ -298,6 +305,7 @@ class CommandDispatcher:
         if command is None:
             return False
         self._remove(command)
+        self._changed()
         return True
 
     def unregister_owner(self, owner: str) -> int:
@@ -305,6 +313,8 @@ class CommandDispatcher:
         owned = [c for c in self.commands() if c.owner == owner]
         for command in owned:
             self._remove(command)
+        if owned:
+            self._changed()
         return len(owned)
 
     def get(self, name: str) -> Command | None:

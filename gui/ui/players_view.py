@@ -1,8 +1,11 @@
 """Who is online, with kick / op / ban for the selected player.
 
-The actions are the console commands an admin would type (``kick NAME``,
-``op NAME``, ``deop NAME``, ``ban NAME``), so they behave exactly as typed
-and their feedback lands in the console.
+Each row says who the player is and how it is connected: a network client's
+address and keep-alive ping (refreshed every few seconds), or "virtual" for
+a playtest player. The actions are the console commands an admin would type
+(``kick NAME``, ``op NAME``, ``deop NAME``, ``ban NAME``), so they behave
+exactly as typed, for network and playtest players alike, and their
+feedback lands in the console.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,8 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.server.players import PlaytestConnection
 from gui.ui.bridge import CoreEvents
+
+PING_REFRESH_MS = 3000
 
 
 class PlayersView(QWidget):
@@ -54,7 +58,15 @@ class PlayersView(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         events.serverChanged.connect(lambda _what, _value: self.refresh())
+        self._pings = QTimer(self)  # pings change without a server event
+        self._pings.setInterval(PING_REFRESH_MS)
+        self._pings.timeout.connect(self._refresh_if_networked)
+        self._pings.start()
         self.refresh()
+
+    def _refresh_if_networked(self) -> None:
+        if any(player.address for player in self.server.players):
+            self.refresh()
 
     def names(self) -> list[str]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
@@ -67,7 +79,9 @@ class PlayersView(QWidget):
             tags = []
             if self.server.ops.get(player.uuid) is not None:
                 tags.append("op")
-            if isinstance(player.connection, PlaytestConnection):
+            if player.address:
+                tags += [player.address, f"{player.ping_ms} ms"]
+            else:
                 tags.append("virtual")
             label = player.name + (f"   ({', '.join(tags)})" if tags else "")
             item = QListWidgetItem(label)

@@ -84,11 +84,11 @@ class ServerStateHeader(QWidget):
 
 
 def ports_text(server: Any) -> str:
-    """Where the running server can be reached: game port (pings), RCON, Query."""
+    """Where the running server can be reached: game port (and its version), RCON, Query."""
     parts = []
     if server.status_listener is not None and server.status_listener.address:
         host, port = server.status_listener.address
-        parts.append(f"pings on {host}:{port}")
+        parts.append(f"Java Edition {server.game_version} joins on {host}:{port}")
     else:
         parts.append(f"game port {server.config.server_port} unavailable")
     if server.rcon is not None and server.rcon.address:

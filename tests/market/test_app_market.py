@@ -111,7 +111,7 @@ def test_embedded_samples_repository_builds_serves_and_installs(paths):
                 market.sources()[0].state
             results = await market.search(source="samples")
             assert sorted(r.name for r in results) == [
-                "announcer", "chat_filter", "dice", "greeter", "motd_env", "stats"]
+                "announcer", "chat_filter", "dice", "greeter", "motd_env", "stats", "warp"]
             by_name = {r.name: r for r in results}
             assert by_name["stats"].permissions == ("fs.read.data", "fs.write.data")
             assert by_name["motd_env"].permissions == ("sys.env.SERVER_MOTD",)

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,9 @@ class JavaGame:
         self.sessions: dict[Player, PlaySession] = {}
         self._entity_ids = itertools.count(1)
         self._unsubscribe = [server.on_change(self._server_changed),
-                             self.world.on_block_change(self._block_changed)]
+                             self.world.on_block_change(self._block_changed),
+                             self._on_commands_changed()]
+        self._commands_pending = False
 
     def close(self) -> None:
         for remove in self._unsubscribe:
@@ -139,8 +142,21 @@ class JavaGame:
                 session.conn.send(session.conn.packet("block_change").position(x, y, z)
                                   .varint(state))
 
+    def _on_commands_changed(self) -> Callable[[], None]:
+        changed = self.server.dispatcher.changed
+        changed.append(self._commands_changed)
+        return lambda: changed.remove(self._commands_changed)
+
+    def _commands_changed(self) -> None:
+        # A plugin registers its commands one by one: send the new tree once, soon.
+        if self._commands_pending or not self.sessions:
+            return
+        self._commands_pending = True
+        asyncio.get_running_loop().call_soon(self.refresh_commands)
+
     def refresh_commands(self) -> None:
         """Send every client its command tree again (a plugin added or removed commands)."""
+        self._commands_pending = False
         for session in list(self.sessions.values()):
             session.send_commands()
 

@@ -11,7 +11,9 @@ While it plays: position packets move the player (``PlayerMoveEvent``
 first; a cancelled move is sent back) and stream chunks as it crosses
 chunk borders, within the view distance; chat and commands go through the
 server like a playtest player's; Tab asks the command dispatcher for
-completions; a keep-alive goes out every :attr:`JavaLimits.keep_alive_s`
+completions (and the command tree is sent again when the player's op level
+or the registered commands change); a keep-alive goes out every
+:attr:`JavaLimits.keep_alive_s`
 and a client that does not answer within :attr:`JavaLimits.timeout_s`, or
 sends nothing for that long, is disconnected with "Timed out".
 """
@@ -69,6 +71,7 @@ class PlaySession:
         self._keep_alive: tuple[int, float] | None = None  # (id, sent at)
         self._last_packet = time.monotonic()
         self._streaming: asyncio.Task[None] | None = None
+        self._level = player.permission_level  # the level the client's command tree is for
 
     # -- entering -------------------------------------------------------------
 
@@ -104,6 +107,7 @@ class PlaySession:
 
     def send_commands(self) -> None:
         """Declare Commands: what this player may run, for the client's Tab completion."""
+        self._level = self.player.permission_level
         nodes = command_tree(self.server.dispatcher, self.server.permissions, self.player,
                              self.game.version.parsers)
         self.conn.send(self.conn.packet("declare_commands").raw(nodes))
@@ -248,6 +252,8 @@ class PlaySession:
             if self._keep_alive is not None and now - self._keep_alive[1] > limits.timeout_s:
                 self.server.kick(self.player, TextComponent.of("Timed out"))
                 return
+            if self.player.permission_level != self._level:  # opped or de-opped
+                self.send_commands()
             if self._keep_alive is None and now >= next_at:
                 next_at = now + limits.keep_alive_s
                 ident = int(time.time() * 1000)

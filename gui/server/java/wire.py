@@ -231,14 +231,14 @@ class PacketReader:
         return _uuid.UUID(bytes=self.take(16))
 
 
-async def read_varint(reader: asyncio.StreamReader) -> int:
-    """The next VarInt on the stream (at most 5 bytes)."""
+async def read_length(reader: asyncio.StreamReader) -> int:
+    """The next frame length on the stream: a VarInt of at most 5 bytes, read unsigned."""
     result = 0
     for index in range(5):
         byte = (await reader.readexactly(1))[0]
         result |= (byte & 0x7F) << (7 * index)
         if not byte & 0x80:
-            return result - (1 << 32) if result & (1 << 31) else result
+            return result & 0xFFFFFFFF
     raise ProtocolError("a frame length longer than 5 bytes")
 
 
@@ -271,7 +271,7 @@ async def read_frame(reader: asyncio.StreamReader, limit: int, threshold: int | 
         ProtocolError: The frame breaks a limit or is malformed.
         asyncio.IncompleteReadError: The peer went away mid-frame.
     """
-    length = await read_varint(reader)
+    length = await read_length(reader)
     if not 1 <= length <= min(MAX_FRAME, limit + 5):
         raise ProtocolError(f"a frame of {length} bytes (the limit here is {limit})")
     frame = await reader.readexactly(length)
