@@ -31,6 +31,7 @@ const readline = require('readline')
 const util = require('util')
 
 const started = Date.now()
+const DEFAULT_VERSION = '26.1'
 
 // stdout carries only events: libraries that print go to stderr instead.
 for (const name of ['log', 'info', 'warn', 'error', 'debug']) {
@@ -57,6 +58,22 @@ try {
 } catch (err) {
   emit('error', null, { message: 'cannot load mineflayer (is NODE_PATH the installed node_modules?): ' + describe(err) })
   process.exit(2)
+}
+
+// minecraft-protocol compiles its packet codecs for a version on first use (~2 s for
+// 26.1): do it before "ready", or the first join pays for it and every bot joining
+// alongside waits behind it (one thread), which would show up in their join times.
+function warm (version) {
+  try {
+    require('minecraft-data')(version)
+    const { createSerializer, createDeserializer } = require('minecraft-protocol/src/transforms/serializer')
+    for (const state of ['handshaking', 'login', 'configuration', 'play']) {
+      createSerializer({ state, version }) // toServer: what a client writes
+      createDeserializer({ state, version }) // toClient: what it reads
+    }
+  } catch (err) {
+    emit('error', null, { message: `warming up for ${version} failed (joins will do it): ${describe(err)}` })
+  }
 }
 
 // A reason or message is a JSON string (login disconnect), an NBT compound or string
@@ -101,7 +118,7 @@ const loggedIn = new WeakSet() // bots that got the play login packet
 function join (cmd) {
   const id = cmd.id
   if (bots.has(id)) throw new Error(`a bot with id ${id} is already connected`)
-  const version = cmd.version || '26.1'
+  const version = cmd.version || DEFAULT_VERSION
   const joinedAt = Date.now()
   const bot = mineflayer.createBot({
     host: cmd.host || '127.0.0.1',
@@ -248,4 +265,5 @@ lines.on('line', (line) => {
 })
 lines.on('close', () => shutdown(0))
 
+warm(DEFAULT_VERSION)
 emit('ready', null, { node: process.version })
