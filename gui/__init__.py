@@ -6,7 +6,8 @@ Layers (each imports only those below it; see ARCHITECTURE in the README):
 - ``gui.cli``: the command line (headless server, plugin, market, bench commands).
 - ``gui.control`` and ``gui.core``: the admin's start/stop of the server, and the
   Qt-free core assembled (server, runtime, plugin manager, permissions, market).
-- ``gui.server``: the local server instance (players, chat, commands, ticks).
+- ``gui.server``: the local server instance (players, chat, commands, ticks, the
+  flat world); ``gui.server.java``: the Java Edition 26.1 protocol real clients join with.
 - ``gui.plugins``: plugin manager, lifecycle, event bus, fault policy.
 - ``gui.permissions``, ``gui.market``: grants and signed repositories.
 - ``gui.runtime``: the wasmtime host and its single runtime thread.

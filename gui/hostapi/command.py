@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from wasmtime.component import Record, Variant
 
 from gui.hostapi.base import HostInterface, wit
-from gui.hostapi.values import level_name, level_number
+from gui.hostapi.values import level_name, level_number, position_tuple
 from gui.runtime.traps import HostFunctionError
 from gui.server.arguments import (
     ArgumentType,
@@ -258,6 +258,14 @@ class CommandApi(HostInterface):
     @wit("[method]command-sender.as-player")
     def as_player(self, this: CommandSender) -> Player | None:
         return this.player
+
+    @wit("[method]command-sender.position")
+    def position(self, this: CommandSender) -> tuple[float, float, float] | None:
+        return position_tuple(this.player.position) if this.player is not None else None
+
+    @wit("[method]command-sender.world")
+    def world(self, this: CommandSender) -> Any:
+        return self.scope.server.world if this.player is not None else None
 
     @wit("[method]command-sender.permission-level")
     def permission_level(self, this: CommandSender) -> str:

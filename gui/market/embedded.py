@@ -3,7 +3,7 @@
 On first run the app generates an Ed25519 key (``<config>/market/samples.key``)
 and pins the built-in source ``samples`` to it, so a fresh install can browse
 and install with no network. The samples in ``resources/plugins`` (greeter,
-chat_filter, announcer, dice, stats, motd_env) are built with pumpkin-api-py
+chat_filter, announcer, dice, stats, motd_env, warp) are built with pumpkin-api-py
 (cached by source hash, see :mod:`gui.devkit.sdk_build`), inspected, signed and
 published into ``<data>/market/samples-repo``, which is served on
 127.0.0.1 on a free port while the app runs.
@@ -40,9 +40,9 @@ from gui.paths import atomic_write_text
 log = logging.getLogger(__name__)
 
 SAMPLES_SOURCE = "samples"
-EMBEDDED_SAMPLES = ("greeter", "chat_filter", "announcer", "dice", "stats", "motd_env")
+EMBEDDED_SAMPLES = ("greeter", "chat_filter", "announcer", "dice", "stats", "motd_env", "warp")
 CATEGORIES = {"greeter": "chat", "chat_filter": "moderation", "announcer": "chat",
-              "dice": "fun", "stats": "utility", "motd_env": "utility"}
+              "dice": "fun", "stats": "utility", "motd_env": "utility", "warp": "world"}
 BUILT_FILE = ".built.json"  # sample name -> sha256 of the unsigned build it was published from
 
 T = TypeVar("T")

@@ -20,6 +20,10 @@ Public surface (import from ``gui.server``):
 - Settings and lists: :class:`ServerConfig` (``config``), :class:`AccessLists`,
   :class:`OpList`, :class:`BanList`, :class:`Whitelist` (``ops``).
 - Ticks: :class:`TickLoop`, :class:`Scheduler` (``ticks``).
+- The world: :class:`FlatWorld`, :class:`Position`, :class:`BlockTable` (``world``).
+- The game port: Java Edition clients (the ``java`` package: ``GameListener``,
+  ``NetworkConnection``, per-version data), RCON (``rcon``), Query (``query``),
+  the status ping (``status``).
 
 Nothing here imports Qt; views subscribe to ``ConsoleLog.subscribe`` and
 ``ServerInstance.on_change``.

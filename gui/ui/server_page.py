@@ -88,7 +88,7 @@ def ports_text(server: Any) -> str:
     parts = []
     if server.status_listener is not None and server.status_listener.address:
         host, port = server.status_listener.address
-        parts.append(f"Java Edition {server.game_version} joins on {host}:{port}")
+        parts.append(f"Java Edition {server.game_version} clients join on {host}:{port}")
     else:
         parts.append(f"game port {server.config.server_port} unavailable")
     if server.rcon is not None and server.rcon.address:

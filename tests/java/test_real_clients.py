@@ -91,9 +91,25 @@ def test_a_bot_joins_chats_runs_commands_and_is_moved_by_plugins(paths, plugin_f
                                      what="the server to see the teleport")
             position = await bot.position()
             assert abs(position.x - 40.5) < 0.01 and abs(position.z + 25.5) < 0.01, position
+            # warp's /mark changes a block of the world; the client sees the change.
+            bot.chat("/mark")
+            await bot.wait_for_message("Marked 40 -61 -26")
+            update = await bot.wait_for("block_update", where=lambda e: e["name"] == "gold_block")
+            assert (update["x"], update["y"], update["z"]) == (40, -61, -26), update
+            assert session.server.world.get_state(40, -61, -26) == \
+                session.server.world.blocks.state("gold_block")
             # The plugin sees the network player's position and ping.
             bot.chat("/where")
             await bot.wait_for_message(lambda m: m.startswith("Bot1 is at 40.5 ") and "ping" in m)
+
+            # Moves fire player-move-event: warp cancels those past z = 1000, and the
+            # server puts the bot back where it was.
+            bot.chat("/warp 0.5 -60 998.5")
+            await bot.wait_for("forced_move", where=lambda e: abs(e["z"] - 998.5) < 0.01)
+            await bot.move("forward", 2500)
+            await bot.wait_for_message("The lab ends at z = 1000")
+            assert player.position.z <= 1000.0, player.position
+            assert (await bot.position()).z <= 1000.0
 
             # The console kicks with a reason; the bot is told it.
             await session.run("kick Bot1 enough testing")

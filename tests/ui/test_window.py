@@ -59,7 +59,7 @@ def test_stop_start_restart_keep_disabled_plugins_down(make_app, qtbot):
     header = app.window.server_page.header
     manager = app.core.plugins
     port = app.core.server.status_listener.address[1]
-    assert f"Java Edition 26.1 joins on 127.0.0.1:{port} · RCON off" in header.detail.text()
+    assert f"Java Edition 26.1 clients join on 127.0.0.1:{port} · RCON off" in header.detail.text()
     with qtbot.waitSignal(app.window.plugins_page.model.badgeChanged):
         app.window.plugins_page.run_action("disable", "task-and-log")
     qtbot.waitUntil(lambda: manager.get("task-and-log").state is S.DISABLED)

@@ -9,8 +9,13 @@ the packed longs (no length prefix since 1.21.5: the count follows from the
 bits); more bits mean direct global ids (15 for this version's states).
 Entries are packed low bits first, ``64 // bits`` per long, never split.
 
-Sky light is sent full (15) for every section, so clients that do not
-compute light themselves show a lit world; block light is empty.
+Light: the section below the world has no sky light, the ground section has
+sky light 15 above the ground and 0 in it, and the sections above carry no
+light data, which a client reads as open sky (a section without data takes
+the light of the first section above it that has some, and full sky light
+when there is none). Block light is empty everywhere (nothing glows). So a
+column is a few KiB instead of the ~55 KiB that full light arrays take, which
+is what a client parses 441 times at view distance 10.
 
 Every unchanged column is the same but for its x and z, so its section data
 is built once per world; :class:`ChunkCache` keeps each column's finished
@@ -27,7 +32,12 @@ from gui.server.world import MIN_Y, SECTIONS, FlatWorld
 
 DIRECT_BITS = 15  # ceil(log2(states)) for 26.1's block states
 LIGHT_SECTIONS = SECTIONS + 2  # one below and one above the world
-_FULL_LIGHT = varint(2048) + b"\xff" * 2048
+
+
+def ground_light(ground_layers: int) -> bytes:
+    """Sky light of the ground section: 0 in the ground, 15 above (nibbles, y-major)."""
+    dark = ground_layers * 256 // 2  # two blocks a byte
+    return varint(2048) + b"\x00" * dark + b"\xff" * (2048 - dark)
 
 
 def _packed(values: list[int], bits: int) -> bytes:
@@ -76,19 +86,22 @@ def column_data(world: FlatWorld, chunk_x: int, chunk_z: int, biome: int,
     return b"".join(parts)
 
 
-def chunk_packet(packet_id: int, chunk_x: int, chunk_z: int, data: bytes) -> bytes:
-    """The Chunk Data and Update Light body (no heightmaps, no block entities)."""
-    mask = (1 << LIGHT_SECTIONS) - 1
+def chunk_packet(packet_id: int, chunk_x: int, chunk_z: int, data: bytes,
+                 light: bytes) -> bytes:
+    """The Chunk Data and Update Light body (no heightmaps, no block entities).
+
+    ``light`` is the ground section's sky light (see :func:`ground_light`).
+    """
     writer = (PacketWriter(packet_id).i32(chunk_x).i32(chunk_z)
               .varint(0)  # heightmaps: clients recompute them
               .varint(len(data)).raw(data)
               .varint(0)  # block entities
-              .varint(1).i64(mask)  # sky light mask: every section
-              .varint(0)  # block light mask
-              .varint(0)  # empty sky light mask
-              .varint(1).i64(mask)  # empty block light mask
-              .varint(LIGHT_SECTIONS).raw(_FULL_LIGHT * LIGHT_SECTIONS)
-              .varint(0))  # block light arrays
+              .varint(1).i64(0b10)  # sky light data: the ground section (bit 0 is below it)
+              .varint(0)  # block light data: none
+              .varint(1).i64(0b01)  # no sky light below the world
+              .varint(1).i64((1 << LIGHT_SECTIONS) - 1)  # no block light anywhere
+              .varint(1).raw(light)
+              .varint(0))
     return writer.body
 
 
@@ -103,6 +116,7 @@ class ChunkCache:
                  air: frozenset[int]) -> None:
         self.world, self.packet_id, self.biome, self.air = world, packet_id, biome, air
         self._plain: bytes | None = None  # section data of an unchanged column
+        self._light = ground_light(len(world.layers))
         self._frames: dict[tuple[int, int, int | None], bytes] = {}
         self.built = 0
         self._remove: Callable[[], None] | None = world.on_block_change(self._changed)
@@ -129,7 +143,7 @@ class ChunkCache:
                     self._plain = column_data(self.world, chunk_x, chunk_z, self.biome,
                                               self.air)
                 data = self._plain
-            body = chunk_packet(self.packet_id, chunk_x, chunk_z, data)
+            body = chunk_packet(self.packet_id, chunk_x, chunk_z, data, self._light)
             frame = encode_frame(body, threshold)
             self.built += 1
             if len(self._frames) > 8192:  # a bounded cache: players far apart

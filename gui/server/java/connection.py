@@ -33,6 +33,7 @@ from gui.server.players import (
     Teleport,
 )
 from gui.server.text import TextComponent
+from gui.server.world import Position
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class NetworkConnection:
         self.awaiting_teleport = False
         self.closed_reason: str | None = None
         self.player: Player | None = None  # once the server admitted it
+        self.on_teleport: Callable[[Position], None] | None = None  # the play session's
         self._writer = writer
         self._on_close = on_close
         self._pending: list[tuple[str, object]] = []
@@ -82,8 +84,8 @@ class NetworkConnection:
     # -- sending --------------------------------------------------------------
 
     def packet(self, name: str) -> PacketWriter:
-        """A writer for the packet ``name`` of the current state."""
-        return PacketWriter(self._out[self.state][name])
+        """A writer for the packet ``name`` of the current state (sent nowhere once closed)."""
+        return PacketWriter(self._out.get(self.state, self._out["play"])[name])
 
     def packet_id(self, state: str, name: str) -> int:
         return self._out[state][name]
@@ -139,6 +141,8 @@ class NetworkConnection:
             return
         if isinstance(change, Teleport):
             self.teleport(change)
+            if self.on_teleport is not None:  # chunks around the new place, at once
+                self.on_teleport(change.position)
         elif isinstance(change, GamemodeChange):
             self.send(self.packet("game_state_change").u8(3)
                       .f32(float(gamemode_id(change.gamemode))))

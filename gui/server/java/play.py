@@ -72,6 +72,7 @@ class PlaySession:
         self._last_packet = time.monotonic()
         self._streaming: asyncio.Task[None] | None = None
         self._level = player.permission_level  # the level the client's command tree is for
+        conn.on_teleport = self._stream
 
     # -- entering -------------------------------------------------------------
 
@@ -245,7 +246,7 @@ class PlaySession:
 
     async def _keep_alive_loop(self) -> None:
         limits = self.game.limits
-        next_at = time.monotonic() + limits.keep_alive_s
+        next_at = time.monotonic()  # the first at once: the ping is known within a second
         while self.conn.state == "play":
             await asyncio.sleep(min(1.0, limits.keep_alive_s))
             now = time.monotonic()

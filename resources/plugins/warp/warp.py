@@ -1,6 +1,10 @@
 """warp: teleports, a block marker and a welcome on screen, for players in a real client."""
 
+import math
+
 from pumpkin_api import Plugin, command, event, metadata, register_plugin, server, text
+
+EDGE = 1000  # moves past z = EDGE are cancelled
 
 
 def say(sender: command.CommandSender, message: str) -> None:
@@ -14,13 +18,15 @@ class Warp(Plugin):
             version="1.0.0",
             authors=["Pumpkin Patch"],
             description="/warp <x y z> teleports you, /mark puts a gold block under you, "
-            "/where tells where you are; a title welcomes every player.",
+            "/where tells where you are; a title welcomes every player; the lab ends at "
+            "z = 1000.",
             dependencies=[],
             permissions=[],
         )
 
     def on_load(self, ctx) -> None:
         self.register_event(ctx, event.EventType.PLAYER_JOIN_EVENT, self.on_join)
+        self.register_event(ctx, event.EventType.PLAYER_MOVE_EVENT, self.on_move)
 
         warp_id = self.register_command_handler(self.warp)
         target = command.CommandNode.argument("target", command.ArgumentType_Position3d())
@@ -40,6 +46,18 @@ class Warp(Plugin):
         player.show_subtitle(text.TextComponent.text(f"to the warp lab, {player.get_name()}"))
         player.set_tab_list_header_footer(text.TextComponent.text("Warp lab"),
                                           text.TextComponent.text("/warp x y z"))
+        return data
+
+    def on_move(self, srv: server.Server, data: event.PlayerMoveEventData):
+        x, y, z = data.to_position
+        if z > EDGE:
+            data.cancelled = True
+            data.player.show_actionbar(text.TextComponent.text(f"The lab ends at z = {EDGE}"))
+        elif math.floor(data.from_position[0]) != math.floor(x) or \
+                math.floor(data.from_position[2]) != math.floor(z):
+            below = data.player.get_world().get_block_state(world_pos(x, y - 1, z))
+            if below.block_name == "minecraft:gold_block":
+                data.player.show_actionbar(text.TextComponent.text("You are on a mark"))
         return data
 
     def warp(self, sender: command.CommandSender, srv: server.Server, args) -> int:
