@@ -1,12 +1,14 @@
-"""Building plugins for development, tests and benchmarks.
+"""Building plugins (and installing the test clients) for development, tests and benchmarks.
 
 - :mod:`gui.devkit.sdk_build`: plugins written with Pumpkin's Python SDK
   (pumpkin-api-py), built with ``pumpkin-plugin-build`` and cached by source
   hash (the bundled samples in ``resources/plugins``).
 - :mod:`gui.devkit.wat_build`: small plugin components from hand-written
   WAT (``resources/wat``), made with wasm-tools; no guest toolchain needed.
+- :mod:`gui.devkit.node_clients`: real Minecraft Java clients (npm
+  mineflayer bots from ``resources/clients``) for tests and ``bench clients``.
 
-Both cache their builds under :func:`devkit_cache_dir`, which survives
+All three cache their builds under :func:`devkit_cache_dir`, which survives
 between runs: ``$PUMPKIN_PATCH_TEST_CACHE`` when set (tests and CI), else
 ``~/.cache/pumpkin-patch-tests``.
 """

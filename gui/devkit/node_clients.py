@@ -366,13 +366,21 @@ class BotSwarm:
                          READY_TIMEOUT, 0, fail_on_end=False)
 
     async def join(self, username: str, host: str = "127.0.0.1", port: int = 25565, *,
-                   version: str = "26.1") -> Bot:
-        """Connect a new bot; await its ``login``/``spawn`` with :meth:`Bot.wait_for`."""
+                   version: str = "26.1", view_distance: int | None = None) -> Bot:
+        """Connect a new bot; await its ``login``/``spawn`` with :meth:`Bot.wait_for`.
+
+        ``view_distance`` is the one the client asks for (None: the client's
+        default, 10). Each chunk costs the bot's node process more than it costs
+        the server, so many bots in one process join faster with a small one.
+        """
         await self.start()
         bot = Bot(self, f"b{next(self._ids)}", username)
         self.bots[bot.id] = bot
-        self._send({"cmd": "join", "id": bot.id, "username": username, "host": host,
-                    "port": port, "version": version})
+        command = {"cmd": "join", "id": bot.id, "username": username, "host": host,
+                   "port": port, "version": version}
+        if view_distance is not None:
+            command["view_distance"] = view_distance
+        self._send(command)
         return bot
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@
 //
 // stdin: one JSON command per line:
 //   {"cmd":"join","id":"b1","username":"Bot1","host":"127.0.0.1","port":25565,"version":"26.1"}
+//      optional "view_distance": chunks (default: the clients' own, 10 in configuration)
 //   {"cmd":"chat","id":"b1","text":"hello"}        text starting with "/" is a command
 //   {"cmd":"tab","id":"b1","text":"/di","req":7}  -> {"event":"tab","matches":[...]}
 //   {"cmd":"position","id":"b1","req":8}          -> {"event":"position","x":..}
@@ -30,6 +31,7 @@ const readline = require('readline')
 const util = require('util')
 
 const started = Date.now()
+const DEFAULT_VERSION = '26.1'
 
 // stdout carries only events: libraries that print go to stderr instead.
 for (const name of ['log', 'info', 'warn', 'error', 'debug']) {
@@ -56,6 +58,22 @@ try {
 } catch (err) {
   emit('error', null, { message: 'cannot load mineflayer (is NODE_PATH the installed node_modules?): ' + describe(err) })
   process.exit(2)
+}
+
+// minecraft-protocol compiles its packet codecs for a version on first use (~2 s for
+// 26.1): do it before "ready", or the first join pays for it and every bot joining
+// alongside waits behind it (one thread), which would show up in their join times.
+function warm (version) {
+  try {
+    require('minecraft-data')(version)
+    const { createSerializer, createDeserializer } = require('minecraft-protocol/src/transforms/serializer')
+    for (const state of ['handshaking', 'login', 'configuration', 'play']) {
+      createSerializer({ state, version }) // toServer: what a client writes
+      createDeserializer({ state, version }) // toClient: what it reads
+    }
+  } catch (err) {
+    emit('error', null, { message: `warming up for ${version} failed (joins will do it): ${describe(err)}` })
+  }
 }
 
 // A reason or message is a JSON string (login disconnect), an NBT compound or string
@@ -100,7 +118,7 @@ const loggedIn = new WeakSet() // bots that got the play login packet
 function join (cmd) {
   const id = cmd.id
   if (bots.has(id)) throw new Error(`a bot with id ${id} is already connected`)
-  const version = cmd.version || '26.1'
+  const version = cmd.version || DEFAULT_VERSION
   const joinedAt = Date.now()
   const bot = mineflayer.createBot({
     host: cmd.host || '127.0.0.1',
@@ -108,7 +126,10 @@ function join (cmd) {
     username: cmd.username,
     version,
     auth: 'offline',
-    hideErrors: true // errors are events below, not console noise
+    hideErrors: true, // errors are events below, not console noise
+    // The view distance goes out twice: in configuration (minecraft-protocol's
+    // client information) and in play (mineflayer's settings); both must agree.
+    ...(cmd.view_distance ? { viewDistance: cmd.view_distance, clientSettings: { viewDistance: cmd.view_distance } } : {})
   })
   bots.set(id, bot)
   // Each listener is guarded: a throw inside one is this bot's error, nothing more.
@@ -244,4 +265,5 @@ lines.on('line', (line) => {
 })
 lines.on('close', () => shutdown(0))
 
+warm(DEFAULT_VERSION)
 emit('ready', null, { node: process.version })
