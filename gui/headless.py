@@ -19,6 +19,7 @@ from gui.core import ServerCore
 from gui.paths import AppPaths
 from gui.profile_lock import ProfileLocked
 from gui.server.console import ConsoleLine
+from gui.server.instance import ServerStartError
 
 LEVEL_COLOURS = {"debug": "\033[2m", "warn": "\033[33m", "error": "\033[31m"}
 
@@ -60,7 +61,7 @@ async def run_headless(paths: AppPaths, *, json_log: bool = False) -> int:
         loop.add_signal_handler(sig, core.server.request_stop)
     try:
         await core.start()
-    except ProfileLocked as exc:
+    except (ProfileLocked, ServerStartError) as exc:  # the reason says what to change
         print(f"pumpkin-patch: {exc}", file=sys.stderr)
         await core.stop()
         return 1
