@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from gui.server.console import ConsoleLog
 from gui.server.peer_lines import BURST, PeerLineLimiter
@@ -17,9 +18,12 @@ def test_a_junk_connection_flood_writes_a_few_lines_and_a_count(tmp_path):
     async def junk_connection(server) -> None:
         reader, writer = await open_game(server)
         writer.write(JUNK)
-        await reader.read()
+        # Over the per-address cap the server hangs up before reading: a reset.
+        with contextlib.suppress(ConnectionResetError):
+            await reader.read()
         writer.close()
-        await writer.wait_closed()
+        with contextlib.suppress(ConnectionResetError):
+            await writer.wait_closed()
 
     async def scenario() -> None:
         server = game_server(tmp_path)
