@@ -12,7 +12,10 @@ Layers (each imports only those below it; see ARCHITECTURE in the README):
 - ``gui.permissions``, ``gui.market``: grants and signed repositories.
 - ``gui.runtime``: the wasmtime host and its single runtime thread.
 - ``gui.hostapi``: host functions for Pumpkin's WIT interfaces.
-- ``gui.paths``: where files live.
+- ``gui.paths``: where files live; ``gui.profile_lock``: one server per profile.
+- ``gui.appinfo`` (the one application id, versions), ``gui.firstrun`` (the
+  welcome's state) and ``gui.display_check`` (why Qt cannot open a window):
+  Qt-free, for start-up and packaging (``packaging/``).
 """
 
 __version__ = "0.1.0"

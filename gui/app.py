@@ -42,11 +42,13 @@ import time
 from typing import Any, TextIO
 
 import qasync
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from gui.appinfo import APP_ID, APP_NAME, COMMAND, VERSION
 from gui.control import ServerControl
 from gui.core import ServerCore
+from gui.firstrun import FirstRun
 from gui.headless import ConsolePrinter
 from gui.paths import AppPaths
 from gui.ui.bridge import ConsoleFeed, CoreEvents
@@ -54,8 +56,10 @@ from gui.ui.garbage import GarbageCollector
 from gui.ui.icon import app_icon
 from gui.ui.main_window import MainWindow, Services
 from gui.ui.notifications import NotificationCenter
+from gui.ui.ops_bridge import tray_filter
 from gui.ui.tasks import TaskRunner
 from gui.ui.tray import TrayNotifier
+from gui.ui.welcome import Welcome
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +81,15 @@ class Application(QObject):
     finished = Signal(int)
 
     def __init__(self, paths: AppPaths, *, json_log: bool = False, core: Any = None,
-                 read_stdin: bool | None = None, stream: TextIO | None = None) -> None:
+                 read_stdin: bool | None = None, stream: TextIO | None = None,
+                 first_run: FirstRun | None = None) -> None:
         super().__init__()
         self.paths = paths
         self.json_log = json_log
-        self.core = core if core is not None else ServerCore(paths)
+        # A new profile: the welcome is shown and the server waits for the admin's go.
+        self.first_run = first_run
+        self.welcome: Welcome | None = None
+        self.core = core if core is not None else ServerCore(paths, front_end="the window")
         self.exit_code = 0
         self.window: MainWindow | None = None
         self.tray: TrayNotifier | None = None
@@ -130,11 +138,16 @@ class Application(QObject):
                                           self.tasks, self.notifications, settings,
                                           self.log_event))
         self.window.closeRequested.connect(self.request_quit)
-        self.tray = TrayNotifier(self.window, self.notifications, app_icon(), self.request_quit)
+        self.tray = TrayNotifier(self.window, self.notifications, app_icon(), self.request_quit,
+                                 wants=tray_filter(core.ops))
         if not self.tray.available:
             self.log_event("no system tray: notifications stay in the window")
         self.window.show()
         self.log_event("window shown")
+        if self.first_run is not None:
+            self.welcome = Welcome(self.window, self.first_run, self.control, self.tasks,
+                                   self.log_event)
+            self.welcome.show()
         self.tasks.start(self._start_core(), "Starting the server")
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -147,13 +160,15 @@ class Application(QObject):
             loop.add_reader(STDIN, self._stdin_ready)
 
     async def _start_core(self) -> None:
-        ok = await self.control.start_core()
+        ok = await self.control.start_core(server=self.first_run is None)
         # Plugins are loaded: collect once now, while starting up is expected to take
         # a moment, so the timer's collections only see what is new (gui/ui/garbage.py).
         self.garbage.collect()
         self.log_event("ready" if ok else f"server failed: {self.control.error}")
         if ok and self.window is not None:
             self.window.core_started()
+        if ok and self.welcome is not None:
+            self.tasks.start(self.welcome.show_trusted(self.core.market), "Reading the sources")
         self.ready.emit(ok)
 
     # -- stdin commands ---------------------------------------------------------------------
@@ -263,13 +278,34 @@ def create_qapplication() -> QApplication:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)  # until shutdown_qapplication
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        QApplication.setApplicationName("Pumpkin Patch")
-        QApplication.setDesktopFileName("pumpkin-patch")
-        app = QApplication(sys.argv[:1])
+        QApplication.setApplicationName(APP_NAME)
+        QApplication.setApplicationVersion(VERSION)
+        previous = qInstallMessageHandler(_fatal_platform_message)
+        try:
+            app = QApplication(sys.argv[:1])
+        finally:
+            qInstallMessageHandler(previous)
         app.setStyle("Fusion")
+    # The window's app id on Wayland and its match to packaging/<APP_ID>.desktop.
+    QApplication.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the shutdown path closes the window itself
     return app
+
+
+def _fatal_platform_message(kind: QtMsgType, _context: object, message: str) -> None:
+    """While QApplication starts: a fatal message (no platform plugin) exits 1, no abort.
+
+    gui/display_check.py explains the known causes before Qt is touched; this is
+    the guard for the rest, so the admin still gets a hint and no core dump.
+    """
+    if kind != QtMsgType.QtFatalMsg:
+        print(message, file=sys.stderr)
+        return
+    print(f"{message}\n{APP_NAME} cannot open its window. Run 'QT_DEBUG_PLUGINS=1 "
+          f"{COMMAND}' to see what Qt lacks, or '{COMMAND} --headless' to run the server "
+          "without a window.", file=sys.stderr, flush=True)
+    os._exit(1)  # Qt would abort() after this handler returns
 
 
 def shutdown_qapplication(app: QApplication) -> None:
@@ -289,9 +325,13 @@ def run_app(paths: AppPaths, *, json_log: bool = False) -> int:
     app = create_qapplication()
     loop = EventLoop(app)
     asyncio.set_event_loop(loop)
+    # No welcome for scripts (--json-log) and throw-away profiles (--temp-basedir).
+    first_run = FirstRun(paths)
+    welcome = not json_log and not paths.temporary and first_run.welcome_due()
     try:
         with loop:
-            application = Application(paths, json_log=json_log)
+            application = Application(paths, json_log=json_log,
+                                      first_run=first_run if welcome else None)
             code = loop.run_until_complete(application.run())
         del application
         return code

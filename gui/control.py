@@ -16,6 +16,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gui.profile_lock import ProfileLocked
+
 log = logging.getLogger(__name__)
 
 STATES = ("starting", "running", "stopping", "stopped", "restarting", "failed")
@@ -75,11 +77,24 @@ class ServerControl:
             self._busy = asyncio.Lock()
         return self._busy
 
+    def report_failure(self, error: str) -> None:
+        """Show the server as failed with ``error`` (the crash-loop guard gave up).
+
+        It stays so until the admin starts the server.
+        """
+        self.error = error
+        self._failed = True
+        self._update()
+
     # -- actions ---------------------------------------------------------------
-    async def start_core(self) -> bool:
-        """First start: the runtime, the server, then every plugin. Returns success."""
+    async def start_core(self, *, server: bool = True) -> bool:
+        """First start: the runtime, the server, then every plugin. Returns success.
+
+        ``server=False`` (a first run) starts the runtime and the marketplace only;
+        :meth:`start` starts the server and its plugins later.
+        """
         async with self._lock():
-            return await self._guarded(self.core.start)
+            return await self._guarded(lambda: self.core.start(server=server))
 
     async def start(self) -> bool:
         """Start a stopped (or failed) server and its plugins. Returns success."""
@@ -122,6 +137,8 @@ class ServerControl:
             server_dir = self.core.server.server_dir
             self.error = (f"The server did not start: {exc}. Check {server_dir} "
                           "(server.properties, logs/latest.log), then press Start.")
+            if isinstance(exc, ProfileLocked):  # nothing in the server dir to check
+                self.error = f"The server did not start: {exc}. Then press Start."
             self._failed = True
             self._update()
             return False

@@ -3,6 +3,8 @@
 Both front ends use it: ``pumpkin-patch --headless`` drives it from
 stdin/stdout, and the window (gui/app.py) from Qt. Startup order:
 
+0. the profile lock (gui/profile_lock.py) is taken, or the start is refused
+   naming the server that holds it; it is held until :meth:`ServerCore.stop`;
 1. paths exist; the console log is open; settings (config.toml) are read,
    the grants store opened and the permission gate put in front of on-load;
 2. the plugin runtime starts (engine, epoch ticker, runtime thread);
@@ -31,6 +33,7 @@ import logging
 import os
 
 from gui.market import Marketplace
+from gui.ops.service import Operations
 from gui.paths import AppPaths
 from gui.permissions import (
     GrantStore,
@@ -40,6 +43,8 @@ from gui.permissions import (
     grants_file,
 )
 from gui.plugins import PluginManager, PluginState, PluginUpdateAvailable
+from gui.plugins.files import set_max_plugin_bytes
+from gui.profile_lock import ProfileLock, lock_path
 from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
 from gui.server.console import ConsoleLog
@@ -65,7 +70,8 @@ class ServerCore:
     """Owns the server, the runtime and the plugin manager of one profile."""
 
     def __init__(self, paths: AppPaths, *, limits: Limits | None = None,
-                 settings: AppSettings | None = None) -> None:
+                 settings: AppSettings | None = None,
+                 front_end: str = "a headless server") -> None:
         """Assemble the core of one profile.
 
         Args:
@@ -73,14 +79,19 @@ class ServerCore:
             limits: Per-plugin limits; default from the settings.
             settings: Default: read from ``paths.config_file`` (problems with it are
                 shown on the console when the core starts).
+            front_end: Who runs it, as the profile lock names the holder
+                ("the window", "a headless server").
         """
         self.paths = paths.ensure()
+        self.profile_lock = ProfileLock(lock_path(paths))
+        self.front_end = front_end
         self.console = ConsoleLog()
         self._startup_warnings: list[str] = []
         self.settings = settings or AppSettings.load(paths.config_file,
                                                      warn=self._startup_warnings.append)
         self.server = ServerInstance(paths.server_dir, console=self.console)
         self.runtime = PluginRuntime(paths.compile_cache_dir)
+        set_max_plugin_bytes(self.settings.plugins.max_file_mb * MIB)
         policy = PermissionPolicy.from_settings(self.settings)
         self.grants = GrantStore(grants_file(paths),
                                  warn=lambda message: self.console.warn("permissions", message))
@@ -94,24 +105,47 @@ class ServerCore:
         self.build_samples = os.environ.get(BUILD_SAMPLES_ENV, "1") != "0"
         self.server.before_stop(self._stop_watching)
         self.server.before_stop(self._remember_kept_down)  # however the stop was asked for
-        self.server.before_stop(self.plugins.shutdown)
+        self.server.before_stop(self.plugins.shutdown, name="unloading plugins",
+                                holder=self._plugin_unloading)
         self._watches: list[asyncio.Task[None]] = []
         self._kept_down: set[str] = set()
         self.update_check_interval = UPDATE_CHECK_S
         self._announced: set[tuple[str, str]] = set()  # (plugin, version) told about
         self._closed = False
+        # Backups, schedules, crash-loop guard, alerts (gui/ops), after everything they use.
+        self.ops = Operations(self)
 
-    async def start(self) -> None:
+    async def start(self, *, server: bool = True) -> None:
+        """Start everything (see the module docstring).
+
+        Args:
+            server: False leaves the server (and plugins) for :meth:`start_server`
+                (the window's first run waits for the admin).
+
+        Raises:
+            ProfileLocked: another server runs on this profile.
+        """
+        self.profile_lock.acquire(self.front_end, warn=lambda m: self.console.warn("server", m))
         for message in self._startup_warnings:
             self.console.warn("settings", message)
         self.runtime.start()
-        await self.server.start()
+        if server:
+            await self.server.start()
         await self._start_market()
-        await self._start_plugins()
+        if server:
+            await self._start_plugins()
+        self.ops.start()
 
     async def stop_server(self) -> None:
         """Stop the server alone: plugins get on-unload; runtime and market stay up."""
         await self.server.stop()
+
+    def _plugin_unloading(self) -> str | None:
+        """The plugin a stop waits for: they unload in order, so the first still running."""
+        for name, plugin in self.plugins.plugins.items():
+            if plugin.lifecycle.state is PluginState.RUNNING:
+                return f"plugin {name} (on-unload)"
+        return None
 
     async def _remember_kept_down(self) -> None:
         self._kept_down = {name for name, plugin in self.plugins.plugins.items()
@@ -122,9 +156,12 @@ class ServerCore:
 
         Raises:
             RuntimeError: The server is not stopped, or the core was closed.
+            ProfileLocked: another server runs on this profile (the first start
+                was refused, and it still runs).
         """
         if self._closed:
             raise RuntimeError("the core was stopped; start a new one")
+        self.profile_lock.acquire(self.front_end, warn=lambda m: self.console.warn("server", m))
         await self.server.start()
         await self._start_plugins()
 
@@ -193,10 +230,12 @@ class ServerCore:
         """Unload plugins, stop the server, join the runtime thread. Idempotent."""
         if self._closed:
             return
+        await self.ops.close()  # no scheduled restart or crash restart during the shutdown
         await self.server.stop()  # runs before_stop hooks: plugins get on-unload
         self._closed = True
         await self.market.close()
         await asyncio.to_thread(self.runtime.shutdown)
+        self.profile_lock.release()
 
 
 def limits_from(plugins: PluginSettings) -> Limits:

@@ -17,7 +17,9 @@ from typing import TextIO
 
 from gui.core import ServerCore
 from gui.paths import AppPaths
+from gui.profile_lock import ProfileLocked
 from gui.server.console import ConsoleLine
+from gui.server.instance import ServerStartError
 
 LEVEL_COLOURS = {"debug": "\033[2m", "warn": "\033[33m", "error": "\033[31m"}
 
@@ -57,7 +59,12 @@ async def run_headless(paths: AppPaths, *, json_log: bool = False) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, core.server.request_stop)
-    await core.start()
+    try:
+        await core.start()
+    except (ProfileLocked, ServerStartError) as exc:  # the reason says what to change
+        print(f"pumpkin-patch: {exc}", file=sys.stderr)
+        await core.stop()
+        return 1
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     threading.Thread(target=_read_stdin, args=(loop, lines), name="stdin", daemon=True).start()
     stopped = asyncio.ensure_future(core.wait_stopped())

@@ -10,6 +10,7 @@ mean in Pumpkin's own ``[plugins]`` config::
     allow_unsigned = false                    # marketplace: install unsigned plugins?
     inherit_env = false                       # see PluginSettings.inherit_env
     max_memory_mb = 256
+    max_file_mb = 128                         # a bigger file in the plugins dir is skipped
     load_deadline_ms = 5000                   # init-plugin, get-metadata, on-load, on-unload
     call_deadline_ms = 200                    # events, commands, tasks
 
@@ -19,8 +20,12 @@ mean in Pumpkin's own ``[plugins]`` config::
     blocked_permissions = []
 
 :meth:`AppSettings.load` never fails: a missing file gives the defaults, a
-damaged file or a wrong value is reported through ``warn`` (naming the file
-and the key) and replaced by its default. The damaged file is left as it is;
+wrong value is reported through ``warn`` (naming the file and the key) and
+replaced by its default. It fails closed: each file read whole is kept as
+``config.toml.last-good``; a file that cannot be read (or whose
+``blocked_permissions`` cannot) gives that last good copy instead, or, when
+there is none, settings marked ``fail_closed`` (the permission policy then
+grants nothing new, see gui/permissions/policy.py). The damaged file is left as it is;
 :meth:`AppSettings.save` moves it aside (and says so) rather than silently
 overwriting it. Sections and keys this module does not know are kept.
 """
@@ -75,6 +80,7 @@ class PluginSettings:
             for the plugin falls back to the app's own value of that one variable.
             ``sys.env`` never exposes the app's environment.
         max_memory_mb: Memory limit per plugin instance.
+        max_file_mb: Size cap of a plugin file (see gui/plugins/files.py).
         load_deadline_ms: Deadline of init-plugin, get-metadata, on-load, on-unload.
         call_deadline_ms: Deadline of event handlers, commands and tasks.
         overrides: Per-plugin settings by plugin name.
@@ -86,6 +92,7 @@ class PluginSettings:
     allow_unsigned: bool = False
     inherit_env: bool = False
     max_memory_mb: int = 256
+    max_file_mb: int = 128
     load_deadline_ms: int = 5000
     call_deadline_ms: int = 200
     overrides: Mapping[str, PluginOverride] = field(
@@ -98,7 +105,8 @@ class PluginSettings:
 
 _NO_OVERRIDE = PluginOverride()
 _BOOL_KEYS = ("ask_permission_confirmation", "allow_unsigned", "inherit_env")
-_INT_KEYS = {"max_memory_mb": (1, 1 << 20), "load_deadline_ms": (10, 600_000),
+_INT_KEYS = {"max_memory_mb": (1, 1 << 20), "max_file_mb": (1, 1 << 16),
+             "load_deadline_ms": (10, 600_000),
              "call_deadline_ms": (1, 600_000)}
 _LIST_KEYS = ("allowed_permissions", "blocked_permissions")
 
@@ -112,12 +120,15 @@ class AppSettings:
         path: The file these settings came from (None when built in code).
         problems: What was wrong with the file, one message each (already warned).
         corrupt: True when the file existed but was not valid TOML.
+        fail_closed: True when the file could not be read and no last good copy
+            of it exists: nothing new may be granted until it is fixed.
     """
 
     plugins: PluginSettings = field(default_factory=PluginSettings)
     path: Path | None = None
     problems: tuple[str, ...] = ()
     corrupt: bool = False
+    fail_closed: bool = False
     _raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -138,26 +149,62 @@ class AppSettings:
         except FileNotFoundError:
             return cls(path=path)
         except (OSError, UnicodeDecodeError) as exc:
-            message = (f"{path}: cannot read the settings ({exc}); using the defaults. "
-                       "Fix the file's permissions or contents, then restart.")
-            report(message)
-            return cls(path=path, problems=(message,), corrupt=True)
+            return cls._fall_back(path, f"{path}: cannot read the settings ({exc})", report)
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            message = (f"{path} is not valid TOML ({exc}); using the default settings and "
-                       "leaving the file as it is. Fix it or delete it, then restart.")
-            report(message)
-            return cls(path=path, problems=(message,), corrupt=True)
+            return cls._fall_back(path, f"{path} is not valid TOML ({exc})", report)
+        if _blocked_unreadable(raw):
+            return cls._fall_back(path, f"{path}: a blocked_permissions list is not a list "
+                                        "of permission names", report)
         problems: list[str] = []
         plugins = _parse_plugins(raw.get("plugins", {}), path, problems)
         for message in problems:
             report(message)
+        if not problems:
+            _keep_last_good(path, text)
         return cls(plugins=plugins, path=path, problems=tuple(problems), _raw=raw)
+
+    @classmethod
+    def _fall_back(cls, path: Path, why: str, report: Warn) -> AppSettings:
+        """Settings for a file that cannot be read: its last good copy, else fail closed."""
+        good = last_good_path(path)
+        try:
+            raw = tomllib.loads(good.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            message = (f"{why}; there is no last good copy ({good.name}), so every permission "
+                       "not already granted is blocked and nothing is allowed without asking "
+                       "until it is fixed. Fix the file or delete it, then restart.")
+            report(message)
+            return cls(path=path, problems=(message,), corrupt=True, fail_closed=True)
+        problems: list[str] = []
+        plugins = _parse_plugins(raw.get("plugins", {}), good, problems)
+        message = (f"{why}; using its last good copy {good.name} and leaving the file as it "
+                   "is. Fix it (or copy the last good one back), then restart.")
+        report(message)
+        return cls(plugins=plugins, path=path, problems=(message, *problems), corrupt=True,
+                   _raw=raw)
 
     def with_plugins(self, **changes: Any) -> AppSettings:
         """A copy with some ``[plugins]`` values changed (see :class:`PluginSettings`)."""
         return replace(self, plugins=replace(self.plugins, **changes))
+
+    def section(self, name: str) -> Any:
+        """The raw value of a top-level key this module does not parse (``None`` if absent).
+
+        Other packages own their own sections (e.g. gui/ops reads ``[backups]``
+        and ``[[schedules]]``) and validate them themselves.
+        """
+        return copy.deepcopy(self._raw.get(name))
+
+    def with_section(self, name: str, value: Any) -> AppSettings:
+        """A copy whose top-level key ``name`` is ``value`` (``None`` removes it)."""
+        raw = dict(self._raw)
+        if value is None:
+            raw.pop(name, None)
+        else:
+            raw[name] = copy.deepcopy(value)
+        return replace(self, _raw=raw)
 
     def save(self, path: Path | None = None, *, warn: Warn | None = None) -> Path:
         """Write the settings atomically, keeping sections this module does not know.
@@ -188,6 +235,37 @@ class AppSettings:
             raise SettingsError(f"cannot save settings to {target}: {exc.strerror or exc}; "
                                 "check that the folder is writable") from exc
         return target
+
+
+def last_good_path(path: Path) -> Path:
+    """Where the last copy of ``path`` that was read whole is kept."""
+    return path.with_name(f"{path.name}.last-good")
+
+
+def _keep_last_good(path: Path, text: str) -> None:
+    good = last_good_path(path)
+    try:
+        if good.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    try:
+        atomic_write_text(good, text)
+    except OSError as exc:  # the settings were read; only the safety copy is missing
+        log.warning("cannot keep a last good copy of %s at %s: %s", path, good, exc)
+
+
+def _blocked_unreadable(raw: Mapping[str, Any]) -> bool:
+    """Whether a ``blocked_permissions`` list is there but unreadable (fail closed on it)."""
+    section = raw.get("plugins", {})
+    if not isinstance(section, dict):
+        return True
+    tables = [section]
+    overrides = section.get("overrides", {})
+    if isinstance(overrides, dict):
+        tables += [t for t in overrides.values() if isinstance(t, dict)]
+    return any("blocked_permissions" in t and _string_list(t["blocked_permissions"]) is None
+               for t in tables)
 
 
 def _parse_plugins(section: Any, path: Path, problems: list[str]) -> PluginSettings:

@@ -45,6 +45,7 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, set[str]]] = {
     "trap-on-load": {},
     "trap-in-event": REGISTER_EVENT,
     "spin-in-event": REGISTER_EVENT,
+    "spin-on-unload": {},
     "memory-bomb": {
         **REGISTER_EVENT,
         "wasi:cli/stderr@0.2.0": {"get-stderr"},

@@ -15,11 +15,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-import gui
-from gui.cli import bench, market, plugin
+from gui.cli import backup, bench, market, plugin, server
+from gui.cli.common import protect_terminal
 from gui.paths import AppPaths
 
-GROUPS = (plugin, market, bench)
+GROUPS = (plugin, market, bench, server, backup)
 
 
 def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -36,12 +36,24 @@ def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> N
                         help="log debug details to stderr")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: gui.appinfo's versions (imports the runtime only when asked)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from gui.appinfo import version_text
+
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pumpkin-patch",
         description="Run a local server with sandboxed Pumpkin WebAssembly plugins.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {gui.__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="print the versions of the app, wasmtime, the plugin world and "
+                             "the value codec, and exit")
     _profile_options(parser, top=True)
     parser.add_argument("--headless", action="store_true",
                         help="run the server on stdin/stdout instead of opening the window")
@@ -69,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = getattr(args, "handler", None)
         if handler is not None:
+            protect_terminal()  # plugin and source text is printed; see common.py
             return handler(args, paths)
         if args.headless:
             from gui.headless import run_headless
@@ -82,6 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.display_check import diagnose
+
+    display = diagnose()  # Qt would abort (and dump core) with a message that helps nobody
+    if not display.ok:
+        print(display.message(), file=sys.stderr)
+        return 1
     try:
         from gui.app import run_app
     except ImportError:

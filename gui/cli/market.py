@@ -376,6 +376,7 @@ def cmd_keygen(args: argparse.Namespace, paths: AppPaths) -> int:
 def cmd_publish(args: argparse.Namespace, paths: AppPaths) -> int:
     from gui.market.repository import Repository, RepositoryError
     from gui.market.signing import SigningKeyError, load_private_key
+    from gui.plugins.files import read_plugin_file
     from gui.plugins.inspect import InspectError, inspect_file
 
     try:
@@ -391,7 +392,7 @@ def cmd_publish(args: argparse.Namespace, paths: AppPaths) -> int:
         md = found.metadata
         try:
             plugin, version = Repository(args.repo).publish(
-                args.file.read_bytes(), name=md.name, version=md.version, key=key,
+                read_plugin_file(args.file), name=md.name, version=md.version, key=key,
                 authors=list(md.authors), description=args.description or md.description,
                 permissions=list(md.permissions), world_version=found.world_version,
                 category=args.category)

@@ -224,10 +224,9 @@ def _listing(permissions: Any) -> str:
 
 
 def _copy_into(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    tmp.replace(target)
+    from gui.plugins.files import copy_plugin_file
+
+    copy_plugin_file(source, target)
 
 
 def _staged(paths: AppPaths, name: str) -> Path:
@@ -430,8 +429,15 @@ def cmd_list(args: argparse.Namespace, paths: AppPaths) -> int:
     store = GrantStore(grants_file(paths))
 
     async def work(runtime) -> int:
+        from gui.market.journal import consistent_view
+        from gui.market.layout import MarketPaths
+
+        market = MarketPaths(paths)
+        # An install killed mid-commit is finished first: the list shows one state.
+        with consistent_view(market.journal, market.lock_file):
+            files = sorted(paths.plugins_dir.glob("*.wasm"))
         rows = []
-        for path in sorted(paths.plugins_dir.glob("*.wasm")):
+        for path in files:
             try:
                 found = await inspect_file(runtime, path)
             except InspectError as exc:

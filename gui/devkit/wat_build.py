@@ -86,6 +86,7 @@ FIXTURES: dict[str, str] = {
     "trap-on-load": "on-load executes unreachable",
     "trap-in-event": "handler 1 for player-chat-event executes unreachable",
     "spin-in-event": "handler 1 for player-chat-event loops forever",
+    "spin-on-unload": "on-unload loops forever (a stop waits for it)",
     "memory-bomb": "handler 1 grows memory until memory.grow fails, then traps",
     "deep-recursion": "handler 1 recurses without a base case (stack overflow)",
     "host-error": "handler 1 calls scheduler.schedule-repeating-task(1, 0, 0)",
@@ -99,6 +100,7 @@ FIXTURES: dict[str, str] = {
 _EXTRA_PARAMS = {
     "data-file": {"path": "data/hello.txt", "write_path": "data/out.txt"},
     "echo": {"command": "ping"},
+    "task-and-log": {"message": "task ran"},
 }
 
 # Canonical-ABI constants of pumpkin:plugin@0.1.0 (pumpkin-api-py 0.1.0), computed

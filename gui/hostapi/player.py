@@ -10,14 +10,20 @@ title, a sound) the same way for network and playtest players.
 
 from __future__ import annotations
 
+import datetime as _dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.values import level_name, level_number, position_tuple, uuid_record
+from gui.server.ipban_commands import ban_ip
+from gui.server.ops import DATE_FORMAT, FOREVER
 from gui.server.players import Player, Sound, TabListText
 from gui.server.text import TextComponent
 from gui.server.world import FlatWorld, Position
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,16 @@ class PlayerApi(HostInterface):
 
     @wit("[method]player.get-ip")
     def get_ip(self, this: Player) -> str:
-        return this.ip or ""
+        return this.ip or ""  # a playtest player has no address
+
+    @wit("[method]player.ban-ip")
+    def ban_ip(self, this: Player, options: Any) -> None:
+        ip = this.ip
+        if ip is None:
+            self.scope.log("warn", f"ban-ip of {this.name}: a player without an IP address "
+                                   "(a playtest player); nothing was banned")
+            return
+        self.scope.post(_ban_ip, self.scope.server, self.scope.plugin, ip, options)
 
     @wit("[method]java-player.kick")
     def kick(self, this: JavaPlayer, options: Any) -> None:
@@ -142,3 +157,40 @@ def _set_level(server: Any, player: Player, level: int) -> None:
         server.ops.remove(player.uuid)
     else:
         server.ops.add(player.uuid, player.name, level)
+
+
+def _field(options: Any, name: str, default: Any = None) -> Any:
+    """A field of a WIT record value (fields keep their WIT names: ``duration-seconds``)."""
+    return getattr(options, name, default)
+
+
+def _expires(options: Any) -> str:
+    """Vanilla's ``expires`` from ``duration-seconds`` or ``expires-at-utc`` (RFC 3339)."""
+    seconds = _field(options, "duration-seconds")
+    if seconds is not None:
+        until = _dt.datetime.now(_dt.UTC) + _dt.timedelta(seconds=seconds)
+        return until.strftime(DATE_FORMAT)
+    at = _field(options, "expires-at-utc")
+    if at:
+        try:
+            until = _dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            return FOREVER
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=_dt.UTC)
+        return until.astimezone(_dt.UTC).strftime(DATE_FORMAT)
+    return FOREVER
+
+
+def _ban_ip(server: Any, plugin: str, ip: str, options: Any) -> None:
+    """Server loop: a plugin's ``ban-ip`` (the ban is the plugin's, named as its source)."""
+    given = _field(options, "reason")
+    reason = given.plain() if isinstance(given, TextComponent) else "Banned by an operator."
+    try:
+        ban_ip(server, ip, reason, source=_field(options, "source") or plugin,
+               expires=_expires(options), kick=bool(_field(options, "kick-matching-players")))
+    except Exception as exc:  # e.g. banned-ips.json unreadable: the plugin carries on
+        server.console.warn(plugin, f"ban-ip {ip} failed: {exc}")
+        return
+    if _field(options, "log-to-console", True):
+        server.console.info("server", f"{plugin} banned IP {ip}: {reason}")

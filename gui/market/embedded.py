@@ -47,6 +47,16 @@ BUILT_FILE = ".built.json"  # sample name -> sha256 of the unsigned build it was
 
 T = TypeVar("T")
 
+# The PyInstaller bundle carries the samples built (packaging/pumpkin-patch.spec):
+# it has no SDK builder to build them on first run. Absent in a source checkout.
+PREBUILT_SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "prebuilt-samples"
+
+
+def prebuilt_sample(name: str) -> Path | None:
+    """``resources/prebuilt-samples/<name>.wasm`` when this build ships it."""
+    path = PREBUILT_SAMPLES / f"{name}.wasm"
+    return path if path.is_file() else None
+
 
 async def _in_daemon_thread(work: Callable[[], T]) -> T:
     """Run ``work`` on a daemon thread (an app closing mid-build does not wait for it)."""
@@ -163,8 +173,9 @@ class EmbeddedSamples:
                 if self._stopping:
                     return
                 built = await _in_daemon_thread(
-                    lambda name=name: build_samples(self.cache_dir, [name], jobs=1))
-                await self._publish(name, built[name])
+                    lambda name=name: prebuilt_sample(name) or build_samples(
+                        self.cache_dir, [name], jobs=1)[name])
+                await self._publish(name, built)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -174,9 +185,10 @@ class EmbeddedSamples:
         self.state = "ready"
 
     async def _publish(self, sample: str, wasm_path: Path) -> None:
+        from gui.plugins.files import read_plugin_file
         from gui.plugins.inspect import inspect_file
 
-        wasm = wasm_path.read_bytes()
+        wasm = await asyncio.to_thread(read_plugin_file, wasm_path)
         digest = hashlib.sha256(wasm).hexdigest()
         built_file = self.paths.samples_repo / BUILT_FILE
         try:

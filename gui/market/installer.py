@@ -54,6 +54,7 @@ from gui.market.signing import SignatureError, classify, fingerprint, verify_sig
 from gui.market.sources import Source
 from gui.permissions import DecisionState, GrantStore, PermissionPolicy, build_review
 from gui.permissions.review import ReviewRequest
+from gui.plugins.files import read_plugin_file
 from gui.plugins.inspect import InspectError, Inspection, inspect_file
 
 STEPS = ("resolve", "download", "verify", "inspect", "review", "commit", "load")
@@ -270,12 +271,12 @@ class Installer:
         if artifact.fetch is not None:
             await artifact.fetch(tmp, progress or (lambda *_: None))
         elif artifact.local_path is not None:
-            data = await asyncio.to_thread(artifact.local_path.read_bytes)
+            data = await asyncio.to_thread(read_plugin_file, artifact.local_path)
             await asyncio.to_thread(tmp.write_bytes, data)
             if progress is not None:
                 progress("download", len(data), len(data))
         # 32 MB files: read and hash off the event loop (which is the GUI thread).
-        wasm = await asyncio.to_thread(tmp.read_bytes)
+        wasm = await asyncio.to_thread(read_plugin_file, tmp)
         sha256 = await asyncio.to_thread(lambda: hashlib.sha256(wasm).hexdigest())
 
         # verify

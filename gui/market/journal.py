@@ -12,6 +12,11 @@ new state). Every step is idempotent: a move carries the sha256 of the file
 it moves and is skipped when the source is gone or holds other bytes,
 because that means it already happened.
 
+Readers see one state or the other too, not only after the next start: a
+reader of the plugins dir and the lockfile does so inside
+:func:`consistent_view`, which holds the market lock shared (so no commit
+runs while it reads) and first finishes a journal a killed writer left.
+
 Tests stop a real install at a named step with ``PUMPKIN_PATCH_MARKET_PAUSE_AT``
 (see :func:`pause_point`) and kill it there.
 """
@@ -27,7 +32,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +40,7 @@ from gui.paths import atomic_write_text
 
 PAUSE_ENV = "PUMPKIN_PATCH_MARKET_PAUSE_AT"
 LOCK_TIMEOUT = 60.0
+_held_here = 0  # market locks this process holds now (see consistent_view)
 
 
 class JournalError(Exception):
@@ -182,8 +188,10 @@ def recover(journal: Path, lock_path: Path | None = None) -> bool:
 @contextlib.asynccontextmanager
 async def market_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[None]:
     """Hold the profile's market lock (one commit at a time, across processes)."""
+    global _held_here
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    held = False
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -197,6 +205,40 @@ async def market_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> AsyncIter
                         f"another Pumpkin Patch process has held {path} for over "
                         f"{timeout:.0f} s; wait for its market operation to finish") from None
                 await asyncio.sleep(0.05)
+        held = True
+        _held_here += 1
         yield
     finally:
+        if held:
+            _held_here -= 1
         os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def consistent_view(journal: Path, lock_path: Path) -> Iterator[None]:
+    """Read the plugins dir and the lockfile inside this: both show the same state.
+
+    Holds the market lock shared for the duration, so no commit runs
+    meanwhile (a commit holds it exclusively for milliseconds, so waiting for
+    it is short). A journal found while holding it was left by a killed
+    writer: it is finished first (exclusively), as the next start would.
+    While this process itself holds the market lock, the view does not wait
+    (it would wait for itself): readers here see their own commit as it goes.
+
+    Raises:
+        JournalError: the journal is unreadable or finishing it failed.
+    """
+    if _held_here:
+        yield
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        if journal.exists():
+            fcntl.flock(fd, fcntl.LOCK_EX)  # flock converts by release + take: no deadlock
+            recover(journal)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)

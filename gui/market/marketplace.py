@@ -370,16 +370,18 @@ class Marketplace:
 
     def _reconciled(self) -> Lockfile:
         """The lockfile, after noticing held updates the admin approved or dropped meanwhile."""
-        from gui.market.journal import sha256_of
+        from gui.market.journal import consistent_view, sha256_of
 
-        lock = Lockfile.load(self.market_paths.lockfile)
+        with consistent_view(self.market_paths.journal, self.market_paths.lock_file):
+            lock = Lockfile.load(self.market_paths.lockfile)
+            on_disk = {name: sha256_of(self.market_paths.plugin_file(name))
+                       for name in (e.name for e in lock.entries.values() if e.held)}
         changed = lock
         for entry in lock.entries.values():
             if entry.held is None:
                 continue
-            on_disk = sha256_of(self.market_paths.plugin_file(entry.name))
             staged = self.market_paths.plugins_dir / ".staged" / f"{entry.name}.wasm"
-            if on_disk == entry.held.sha256:  # approved through the permission review
+            if on_disk[entry.name] == entry.held.sha256:  # approved through the permission review
                 changed = changed.put(entry.with_(
                     version=entry.held.version, sha256=entry.held.sha256, held=None,
                     permissions=tuple(sorted(set(entry.permissions)

@@ -10,6 +10,11 @@ admin's policy, this host never grants what it cannot enforce
 
 Entries are exact names (``sys.env.HOME``), a prefix pattern (``network.*``,
 ``sys.env.*``) or ``*`` for everything.
+
+Fail closed: when config.toml cannot be read and no last good copy of it
+exists (see gui/settings.py), the policy is in *lockdown*: a plugin keeps
+what the admin granted it before, nothing is allowed without asking, and
+nothing new can be granted until the file is fixed.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class PermissionPolicy:
     inherit_env: bool = False
     overrides: Mapping[str, PluginOverride] = field(
         default_factory=lambda: MappingProxyType({}))
+    lockdown: str = ""  # why nothing new may be granted ("" when the policy was read)
 
     @classmethod
     def from_settings(cls, settings: AppSettings) -> PermissionPolicy:
@@ -52,6 +58,8 @@ class PermissionPolicy:
             ask=plugins.ask_permission_confirmation,
             inherit_env=plugins.inherit_env,
             overrides=plugins.overrides,
+            lockdown=(f"blocked while {settings.path} cannot be read (fix it)"
+                      if settings.fail_closed else ""),
         )
 
     def _override(self, plugin: str) -> PluginOverride:
@@ -60,7 +68,7 @@ class PermissionPolicy:
     def asks(self, plugin: str) -> bool:
         """Whether the admin wants to confirm ``plugin``'s permissions."""
         override = self._override(plugin).ask_permission_confirmation
-        return self.ask if override is None else override
+        return True if self.lockdown else self.ask if override is None else override
 
     def is_blocked(self, plugin: str, permission: str) -> bool:
         patterns = self.blocked | set(self._override(plugin).blocked_permissions)
@@ -68,6 +76,8 @@ class PermissionPolicy:
 
     def is_allowed(self, plugin: str, permission: str) -> bool:
         """Granted without asking (and not blocked)."""
+        if self.lockdown:
+            return False
         patterns = self.allowed | set(self._override(plugin).allowed_permissions)
         return (any(matches(p, permission) for p in patterns)
                 and not self.is_blocked(plugin, permission))
@@ -79,7 +89,7 @@ class PermissionPolicy:
             return capability.reason
         if self.is_blocked(plugin, permission):
             return "blocked by your policy (blocked_permissions in config.toml)"
-        return ""
+        return self.lockdown
 
     def grantable(self, plugin: str, permission: str) -> bool:
         return not self.refusal(plugin, permission)
@@ -95,6 +105,9 @@ class PermissionPolicy:
         """
         wanted = frozenset(requested)
         chosen = (frozenset(granted) | {p for p in wanted if self.is_allowed(plugin, p)})
+        if self.lockdown:  # what was granted before stays; nothing is added
+            return frozenset(p for p in chosen & wanted if describe(p).enforceable
+                             and not self.is_blocked(plugin, p))
         return frozenset(p for p in chosen & wanted if self.grantable(plugin, p))
 
     def without_asking(self, plugin: str, requested: Iterable[str]) -> frozenset[str]:
@@ -102,7 +115,14 @@ class PermissionPolicy:
         return frozenset(p for p in requested if self.grantable(plugin, p))
 
     def needs_decision(self, plugin: str, requested: Iterable[str]) -> frozenset[str]:
-        """Requested permissions an admin has to decide on (not allowed, not refused)."""
+        """Requested permissions an admin has to decide on (not allowed, not refused).
+
+        In lockdown every enforceable request waits, so nothing is decided for
+        the admin while the policy is unknown.
+        """
+        if self.lockdown:
+            return frozenset(p for p in requested if describe(p).enforceable
+                             and not self.is_blocked(plugin, p))
         return frozenset(p for p in requested
                          if self.grantable(plugin, p) and not self.is_allowed(plugin, p))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from gui.hostapi import HostApi
 from gui.hostapi.scope import PluginScope
+from gui.plugins.files import PluginFileError, read_plugin_file_async
 from gui.plugins.registry import PluginMetadata
 from gui.runtime import GuestCallFailed, Limits, NotAPumpkinPlugin, PluginRuntime, Sandbox
 from gui.runtime.world import PACKAGE
@@ -51,7 +52,9 @@ class Inspection:
 async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
     """Inspect ``path``; raises :class:`InspectError` naming the file and the problem."""
     try:
-        wasm = await asyncio.to_thread(path.read_bytes)
+        wasm = await read_plugin_file_async(path)
+    except PluginFileError as exc:
+        raise InspectError(str(exc)) from exc
     except OSError as exc:
         raise InspectError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not wasm.startswith(b"\0asm"):

@@ -1,4 +1,8 @@
-"""Each plugin's own log: recent lines in memory, all lines in a file."""
+"""Each plugin's own log: recent lines in memory, all lines in a file.
+
+What a plugin writes is escaped (gui/server/escaping.py) before it is kept, so
+its file can be read on a terminal without the plugin steering that terminal.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+
+from gui.server.escaping import escape_controls
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,7 @@ class PluginLog:
 
     def write(self, level: str, message: str) -> PluginLogLine:
         """Record a line. Runs on the server loop: one buffered write, no open/close."""
-        line = PluginLogLine(time.time(), level, message)
+        line = PluginLogLine(time.time(), level, escape_controls(message))
         self.lines.append(line)
         if self._path is not None and not self._broken:
             try:
@@ -39,7 +45,8 @@ class PluginLog:
                     self._path.parent.mkdir(parents=True, exist_ok=True)
                     self._file = self._path.open("a", encoding="utf-8", buffering=1)
                 stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.time))
-                self._file.write(f"{stamp} [{level.upper()}] {message}\n")
+                prefix = f"{stamp} [{level.upper()}] "
+                self._file.write(prefix + line.message.replace("\n", "\n" + prefix) + "\n")
             except OSError as exc:
                 self._broken = True  # keep serving; say it once
                 log.warning("Cannot write the log of plugin %r to %s: %s", self.plugin,

@@ -17,7 +17,6 @@ recorded, published to subscribers, and handled by the fault policy.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import shutil
@@ -33,6 +32,12 @@ from gui.hostapi.scope import EventRegistration, LoopPoster, PluginScope
 from gui.paths import AppPaths
 from gui.plugins.bus import EventBus
 from gui.plugins.faults import FaultPolicy, FaultRecord
+from gui.plugins.files import (
+    PluginFileError,
+    copy_plugin_file,
+    read_plugin_file_async,
+    sha256_plugin_file,
+)
 from gui.plugins.inspect import InspectError, inspect_file
 from gui.plugins.lifecycle import IllegalTransition, PluginState
 from gui.plugins.logs import PluginLog
@@ -174,7 +179,9 @@ class PluginManager:
 
     async def _read_and_compile(self, path: Path) -> Any:
         self.server.console.info("plugins", f"Compiling {path.name} ...")
-        wasm = await asyncio.to_thread(path.read_bytes)
+        wasm = await read_plugin_file_async(path)
+        if not wasm.startswith(b"\0asm"):  # never parsed as WAT text: that costs gigabytes
+            raise ValueError("not a WebAssembly binary (no \\0asm header)")
         return await self.runtime.compile(wasm)
 
     async def load(self, path: Path) -> Plugin:
@@ -194,15 +201,17 @@ class PluginManager:
         if not SAFE_NAME.match(source.stem):
             raise PluginError(f"{source.name}: a plugin file name may only use letters, "
                               "digits, '.', '_' and '-'")
-        self.paths.plugins_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        await asyncio.to_thread(shutil.copyfile, source, tmp)
-        tmp.replace(target)
+        try:
+            await asyncio.to_thread(copy_plugin_file, source, target)
+        except PluginFileError as exc:
+            raise PluginError(str(exc)) from exc
         return await self.load(target)
 
     async def _load_file(self, path: Path, compiled: Any) -> Plugin:
         key = path.stem
         plugin = self._find_by_path(path) or self._new_plugin(key, path)
+        if isinstance(compiled, PluginFileError):
+            return self._refuse(plugin, f"{compiled}; skipped")
         if isinstance(compiled, Exception):
             return self._refuse(plugin, f"{path.name} is not a valid WebAssembly component: "
                                         f"{_first_line(compiled)}")
@@ -850,14 +859,9 @@ def _first_line(exc: BaseException) -> str:
 
 def _atomic_copy(source: Path, target: Path) -> None:
     """Copy ``source`` over ``target`` so readers see the old file or the new one."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(source, tmp)
-    tmp.replace(target)
+    copy_plugin_file(source, target)
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """sha256 hex of a plugin file (read with the checks of gui/plugins/files.py)."""
+    return sha256_plugin_file(path)

@@ -25,11 +25,20 @@ wasmtime is pinned exactly in pyproject.toml; ``_valcodec`` refuses to start
 when wasmtime-py's declared value layout differs from the one it was written
 for, and tests/runtime/test_codec.py round-trips every kind of value through a
 real component, so a wasmtime-py upgrade that changes them fails loudly.
+
+Without the C extension (a source install with no compiler, a platform no
+wheel is built for) the runtime still works: :func:`native_available` is
+False, one warning line says so, host functions are linked through
+wasmtime-py's trampoline with a Python pass for resources (``plain`` in
+gui/runtime/linking.py), and exports are called with :class:`PythonPreparedFunc`
+(wasmtime-py's conversion on the frozen types): slower, same values
+(tests/runtime/test_codec_fallback.py runs the round trips that way).
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +85,32 @@ from wasmtime.component._types import (
     VariantLikeType,
 )
 
-from gui.runtime import _valcodec as native
+log = logging.getLogger(__name__)
+
+try:
+    from gui.runtime import _valcodec as native
+except ImportError as _exc:  # no compiled codec for this platform/build: see the docstring
+    native = None
+    _NATIVE_MISSING: str | None = str(_exc) or type(_exc).__name__
+    log.warning("the C value codec (gui.runtime._valcodec) cannot be imported (%s); plugins "
+                "run on wasmtime-py's pure-Python value conversion: slower, same results. "
+                "Install a pumpkin-patch wheel for this platform, or reinstall with a C "
+                "compiler and the Python headers (gcc, python3-dev), to get it back.",
+                _NATIVE_MISSING)
+else:
+    _NATIVE_MISSING = None
+
+
+def native_available() -> bool:
+    """Whether the C codec is in use (False: wasmtime-py's own conversion, see above)."""
+    return native is not None
+
+
+def implementation() -> str:
+    """Which value codec runs, in words (``bench`` and ``--version`` print it)."""
+    if native is not None:
+        return "C extension (gui.runtime._valcodec)"
+    return f"pure Python (wasmtime-py's conversion; the C extension is missing: {_NATIVE_MISSING})"
 
 # -- frozen type nodes --------------------------------------------------------------------
 
@@ -298,14 +332,14 @@ def bind_resources(ty: ValType | None, table: Any,
 
 # -- plans: the C side of a frozen type -------------------------------------------------------
 
-_SCALARS: dict[type, int] = {
+_SCALARS: dict[type, int] = {} if native is None else {
     Bool: native.BOOL, S8: native.S8, U8: native.U8, S16: native.S16, U16: native.U16,
     S32: native.S32, U32: native.U32, S64: native.S64, U64: native.U64, F32: native.F32,
     F64: native.F64, Char: native.CHAR, String: native.STRING,
 }
 
 
-def plan(ty: ValType) -> native.Plan:
+def plan(ty: ValType) -> Any:
     """The :class:`_valcodec.Plan` of a frozen (usually bound) type, built once per node."""
     cached = getattr(ty, "_pp_plan", None)
     if cached is not None:
@@ -390,7 +424,8 @@ def _setup_native() -> None:
                              _fallback_lower, _fallback_lift), layout)
 
 
-_setup_native()
+if native is not None:
+    _setup_native()
 
 
 # -- calling exports ----------------------------------------------------------------------
@@ -427,6 +462,44 @@ class PreparedFunc:
             return native.lift_from(self._results, ctypes.addressof(results), context, True)[0]
         finally:
             native.delete_vals(address, len(args))
+
+
+class PythonPreparedFunc:
+    """An export called without the C codec: wasmtime-py's own conversion, frozen types.
+
+    What ``Func.__call__`` does, minus asking C for the function type on every
+    call (the frozen nodes answer from cache), and with the epoch deadline
+    (:attr:`deadline`, in ticks) set only once the arguments are lowered: Python
+    takes tens of milliseconds to lower Pumpkin's event variant, and that time
+    is the host's, not the plugin's.
+    """
+
+    def __init__(self, func: Func, params: list[ValType], result: ValType | None) -> None:
+        self._func = func
+        self._params = tuple(freeze(p) for p in params)
+        self._result = freeze(result)
+        self.deadline: int | None = None
+
+    def __call__(self, store: Storelike, *args: Any) -> Any:
+        count = len(self._params)
+        if len(args) != count:
+            raise TypeError(f"expected {count} arguments, got {len(args)}")
+        params = (ffi.wasmtime_component_val_t * count)()
+        lowered = 0
+        try:
+            for ty, value in zip(self._params, args, strict=True):
+                ty.convert_to_c(store, value, ctypes.pointer(params[lowered]))
+                lowered += 1
+            space = ffi.wasmtime_component_val_t() if self._result is not None else None
+            out, out_count = (ctypes.byref(space), 1) if space is not None else (None, 0)
+            raw_func, context = ctypes.byref(self._func._func), store._context()
+            if self.deadline is not None:
+                store.set_epoch_deadline(self.deadline)
+            enter_wasm(lambda: _func_call(raw_func, context, params, lowered, out, out_count))
+            return None if self._result is None else self._result.convert_from_c(space)
+        finally:
+            for i in range(lowered):
+                ffi.wasmtime_component_val_delete(ctypes.byref(params[i]))
 
 
 def internals_present() -> list[str]:

@@ -18,7 +18,13 @@ from wasmtime import component
 from wasmtime.component import ValType
 
 from gui.runtime import memory
-from gui.runtime.codec import PreparedFunc, lent_mark, release_lent
+from gui.runtime.codec import (
+    PreparedFunc,
+    PythonPreparedFunc,
+    lent_mark,
+    native_available,
+    release_lent,
+)
 from gui.runtime.engine import deadline_ticks
 from gui.runtime.traps import PluginFault, classify
 from gui.runtime.values import Converter, ValueBridge
@@ -160,7 +166,7 @@ class PluginInstance:
         # The linear memories this instance made (see gui/runtime/memory.py).
         self.memory_bases = memory.bases() - before
         self._exports = exports
-        self._funcs: dict[str, PreparedFunc | component.Func] = {}
+        self._funcs: dict[str, PreparedFunc | PythonPreparedFunc | component.Func] = {}
 
     def _remember_stderr(self, sink: OutputSink) -> OutputSink:
         def remember(line: str) -> None:
@@ -195,13 +201,21 @@ class PluginInstance:
         func = self._funcs.get(export)
         if func is None:
             raw = self._instance.get_func(self.store, entry.index)
-            func = raw if self._plain else PreparedFunc(raw, entry.params, entry.result)
+            if self._plain:
+                func = raw
+            elif native_available():
+                func = PreparedFunc(raw, entry.params, entry.result)
+            else:  # no C codec (gui/runtime/codec.py): slower, same values
+                func = PythonPreparedFunc(raw, entry.params, entry.result)
             self._funcs[export] = func
         store = self.store
         mark = lent_mark()
         lowered = [conv(store, a) if conv else a
                    for conv, a in zip(entry.lower, args, strict=True)]
-        store.set_epoch_deadline(deadline_ticks(deadline or self.limits.call_deadline))
+        ticks = deadline_ticks(deadline or self.limits.call_deadline)
+        store.set_epoch_deadline(ticks)
+        if isinstance(func, PythonPreparedFunc):
+            func.deadline = ticks  # set again once the arguments are lowered
         try:
             raw = func(store, *lowered)
         except Exception as exc:
@@ -224,6 +238,10 @@ class PluginInstance:
         self._stderr.flush()
 
 
+# A plugin's output line longer than this is cut into pieces of this size.
+MAX_OUTPUT_LINE = 64 * 1024
+
+
 class _LineBuffer:
     """Turns WASI output chunks into lines for the plugin's log."""
 
@@ -236,6 +254,8 @@ class _LineBuffer:
         *lines, self._pending = self._pending.split(b"\n")
         for line in lines:
             self._emit(line)
+        if len(self._pending) > MAX_OUTPUT_LINE:  # output without newlines stays bounded
+            self.flush()
 
     def flush(self) -> None:
         if self._pending:

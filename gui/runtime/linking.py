@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import wasmtime
 from wasmtime import component
 
-from gui.runtime.codec import add_host_func
+from gui.runtime.codec import add_host_func, native_available
 from gui.runtime.resources import HandleTable, ResourceTypeIds
 from gui.runtime.traps import UnimplementedImport
 from gui.runtime.values import ResourceCatalog, ValueBridge
@@ -102,8 +102,9 @@ def link(
 
     ``plain`` links host functions through wasmtime-py's own trampoline
     instead of :func:`gui.runtime.codec.add_host_func`; only benchmarks use
-    it, as the baseline.
+    it, as the baseline, and every link when the C codec cannot be imported.
     """
+    plain = plain or not native_available()
 
     def define(target: component.LinkerInstance, name: str, fn: Any,
                fty: component.FuncType) -> None:

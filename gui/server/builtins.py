@@ -1,7 +1,8 @@
 """The built-in commands, and the playtest commands for trying plugins.
 
 Registered by :class:`~gui.server.instance.ServerInstance` with owner
-``"builtin"``. Levels follow vanilla: ``say`` 2; ``kick``, ``ban``,
+``"builtin"``, with the IP ban commands of gui/server/ipban_commands.py.
+Levels follow vanilla: ``say`` 2; ``kick``, ``ban``,
 ``pardon``, ``op``, ``deop``, ``whitelist`` and ``plugin reload`` 3;
 ``stop`` and ``playtest`` 4; the rest 0.
 
@@ -23,6 +24,7 @@ from gui.server.arguments import (
 )
 from gui.server.commands import Command, CommandContext, CommandError, CommandNode, Executor
 from gui.server.config import PROPERTIES_FILE
+from gui.server.ipban_commands import ipban_commands
 from gui.server.players import GameProfile, Player, PlaytestConnection
 from gui.server.text import TextComponent
 
@@ -314,6 +316,6 @@ def builtin_commands() -> list[Command]:
 
 def register_builtins(server: ServerInstance) -> None:
     """Register the built-in commands on ``server.dispatcher``."""
-    for command in builtin_commands():
+    for command in builtin_commands() + ipban_commands():
         command.owner = OWNER
         server.dispatcher.register(command)

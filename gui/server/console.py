@@ -3,7 +3,12 @@
 :class:`ConsoleLog` keeps the recent lines in memory (for the GUI console and
 tests), calls subscribers synchronously for each new line, mirrors lines to
 the stdlib logger ``pumpkin_patch.console`` and, while the server runs,
-appends them to ``<server dir>/logs/latest.log``.
+appends them to ``<server dir>/logs/latest.log``, which is rotated on start
+and whenever it grows past :data:`MAX_LOG_BYTES`.
+
+Messages and sources are escaped (gui/server/escaping.py) when written, so
+no line can carry a raw control character; each line of a multi-line
+message is written to the log with the writer's prefix.
 
 ``write`` is thread-safe (the plugin runtime thread may log), but subscribers
 run on the thread that wrote the line: a GUI subscriber must hop to its own
@@ -22,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from gui.server.escaping import escape_controls, one_line
 from gui.server.text import TextComponent
 
 logger = logging.getLogger(__name__)
@@ -35,6 +41,8 @@ _LOGGING_LEVELS = {
     "error": logging.ERROR,
 }
 HISTORY_LINES = 10_000
+# latest.log is rotated past this size, so a flood cannot fill the disk through one file.
+MAX_LOG_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,13 @@ class ConsoleLine:
     def format(self) -> str:
         """Return the line as written to ``latest.log``.
 
-        Example: ``[12:34:56] [INFO] [server] Done (0.120s)!``
+        Example: ``[12:34:56] [INFO] [server] Done (0.120s)!``. Each line of a
+        multi-line message carries the prefix, so no line of the log can pass
+        for another writer's.
         """
         clock = _dt.datetime.fromtimestamp(self.time).strftime("%H:%M:%S")
-        return f"[{clock}] [{self.level.upper()}] [{self.source}] {self.message}"
+        prefix = f"[{clock}] [{self.level.upper()}] [{self.source}] "
+        return prefix + self.message.replace("\n", "\n" + prefix)
 
 
 ConsoleSubscriber = Callable[[ConsoleLine], None]
@@ -74,17 +85,21 @@ class ConsoleLog:
         history: The most recent lines, oldest first (at most 10 000).
     """
 
-    def __init__(self, *, maxlen: int = HISTORY_LINES) -> None:
+    def __init__(self, *, maxlen: int = HISTORY_LINES,
+                 max_log_bytes: int = MAX_LOG_BYTES) -> None:
         """Create an empty console.
 
         Args:
             maxlen: How many lines ``history`` keeps.
+            max_log_bytes: Size past which ``latest.log`` is rotated.
         """
         self.history: deque[ConsoleLine] = deque(maxlen=maxlen)
         self._subscribers: list[ConsoleSubscriber] = []
         self._lock = threading.RLock()
         self._file: TextIO | None = None
         self._file_path: Path | None = None
+        self.max_log_bytes = max_log_bytes
+        self._file_bytes = 0
 
     # -- writing ------------------------------------------------------------
 
@@ -98,7 +113,7 @@ class ConsoleLog:
                 accepted) or ``"error"``.
             source: Who is writing (``"server"``, ``"playtest"``, a plugin).
             message: The plain text; a multi-line message stays one line
-                in ``history``.
+                in ``history``. Control characters but newline are escaped.
             text: The styled form of ``message``, if there is one.
 
         Returns:
@@ -110,17 +125,21 @@ class ConsoleLog:
         level = "warn" if level == "warning" else level
         if level not in _LOGGING_LEVELS:
             raise ValueError(f"Unknown console level {level!r}: use one of {', '.join(LEVELS)}")
-        line = ConsoleLine(time.time(), level, source, message, text)
+        line = ConsoleLine(time.time(), level, one_line(source), escape_controls(message), text)
         with self._lock:
             self.history.append(line)
             if self._file is not None:
                 try:
-                    self._file.write(line.format() + "\n")
+                    formatted = line.format() + "\n"
+                    self._file.write(formatted)
                     self._file.flush()
+                    self._file_bytes += len(formatted.encode("utf-8", "replace"))
+                    if self._file_bytes > self.max_log_bytes and self._file_path is not None:
+                        self._open_locked(self._file_path.parent)
                 except OSError:
                     logger.exception("Could not write to the console log %s", self._file_path)
             subscribers = list(self._subscribers)
-        console_logger.log(_LOGGING_LEVELS[level], "[%s] %s", source, message)
+        console_logger.log(_LOGGING_LEVELS[level], "[%s] %s", line.source, line.message)
         for callback in subscribers:
             try:
                 callback(line)
@@ -201,6 +220,11 @@ class ConsoleLog:
         Returns:
             The path of the new ``latest.log``.
         """
+        with self._lock:
+            return self._open_locked(logs_dir)
+
+    def _open_locked(self, logs_dir: Path) -> Path:
+        """Rotate ``latest.log`` and open a new one (the caller holds the lock)."""
         self.close_log_file()
         logs_dir.mkdir(parents=True, exist_ok=True)
         latest = logs_dir / "latest.log"
@@ -212,9 +236,9 @@ class ConsoleLog:
                 target = logs_dir / f"{stamp}-{counter}.log"
                 counter += 1
             latest.rename(target)
-        with self._lock:
-            self._file = latest.open("a", encoding="utf-8")
-            self._file_path = latest
+        self._file = latest.open("a", encoding="utf-8")
+        self._file_path = latest
+        self._file_bytes = 0
         return latest
 
     def close_log_file(self) -> None:

@@ -5,8 +5,10 @@ write) ``server.properties``, read ``ops.json``/``banned-players.json``/
 ``whitelist.json``, start the tick loop, open the network listeners the
 server-list ping on the game port (status.py), and RCON (rcon.py) and
 Query (query.py) if the properties ask for them, fire ``ServerLoadEvent("startup")``,
-log ``Done``. Shutdown (:meth:`ServerInstance.stop`): kick everyone with
-"Server closed", let their leave events finish, close the listeners, stop
+log ``Done``. Shutdown (:meth:`ServerInstance.stop`): the before-stop hooks (plugins get
+on-unload), kick everyone with :attr:`ServerInstance.stop_message`, let their
+leave events finish (all within :attr:`ServerInstance.stop_timeout`, else the
+stop is forced and names what held it up, see stopping.py), close the listeners, stop
 the tick loop and the scheduler, close the log, set :attr:`ServerInstance.stopped`.
 
 Every player action goes through an event first (login, join, chat,
@@ -23,6 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from gui.server.addresses import ip_of
 from gui.server.builtins import register_builtins
 from gui.server.commands import CommandDispatcher
 from gui.server.config import PROPERTIES_FILE, ServerConfig
@@ -48,6 +51,7 @@ from gui.server.query import QueryListener
 from gui.server.rcon import RconListener
 from gui.server.senders import ConsoleSender, PlayerSender
 from gui.server.status import SAMPLE_SIZE, ServerStatus
+from gui.server.stopping import StopDeadline, StopHook
 from gui.server.text import TextComponent
 from gui.server.ticks import Scheduler, TickLoop
 from gui.server.world import BlockTable, FlatWorld
@@ -73,8 +77,8 @@ class ServerInstance:
         config: The settings (read from ``server.properties`` on start unless
             one was given to the constructor).
         players: Who is online.
-        access: The op, ban and whitelist files (also as ``ops``, ``bans``,
-            ``whitelist``).
+        access: The op, ban, whitelist and IP ban files (also as ``ops``, ``bans``,
+            ``whitelist``, ``ip_bans``).
         permissions: Registered permission nodes.
         dispatcher: The command dispatcher (built-ins are registered).
         console_sender: The sender for console commands.
@@ -108,6 +112,7 @@ class ServerInstance:
         self.ops = self.access.ops
         self.bans = self.access.bans
         self.whitelist = self.access.whitelist
+        self.ip_bans = self.access.ip_bans
         self.players = PlayerList()
         self.permissions = PermissionRegistry()
         self.dispatcher = CommandDispatcher(self, permissions=self.permissions)
@@ -129,7 +134,12 @@ class ServerInstance:
         self._background: set[asyncio.Task[Any]] = set()
         self._stop_task: asyncio.Task[None] | None = None
         self._listeners: list[ChangeListener] = []
-        self._before_stop: list[Callable[[], Awaitable[Any]]] = []
+        self._before_stop: list[StopHook] = []
+        # Graceful stop ([stop] in config.toml, set by gui/ops): what kicked players
+        # read, and how long the whole stop may take before it is forced.
+        self.stop_message = "Server closed"
+        self.stop_timeout = 30.0
+        self.last_stop_forced: str | None = None  # what held up the last stop, if forced
         register_builtins(self)
 
     # -- notifications ------------------------------------------------------
@@ -283,20 +293,32 @@ class ServerInstance:
             return
         self.rcon = listener
 
-    async def _close_listeners(self) -> None:
-        listeners = (self.rcon, self.status_listener, self.query)
-        self.rcon = self.status_listener = self.query = None
+    async def _close_listeners(self, *, game: bool = True) -> None:
+        """Close RCON and Query, and the game port unless ``game`` is false."""
+        listeners: tuple[Any, ...] = (self.rcon, self.query)
+        self.rcon = self.query = None
+        if game:
+            listeners += (self.status_listener,)
+            self.status_listener = None
         for listener in listeners:
             if listener is not None:
                 await listener.stop()
 
-    def before_stop(self, hook: Callable[[], Awaitable[Any]]) -> None:
+    def before_stop(self, hook: Callable[[], Awaitable[Any]], *, name: str | None = None,
+                    holder: Callable[[], str | None] | None = None) -> None:
         """Await ``hook()`` at the start of every stop, while the server still runs.
 
         The plugin manager hooks plugin unloading here, so plugins get
         on-unload (and may still broadcast) before players are kicked.
+
+        Args:
+            hook: The work.
+            name: What it is, for the message of a stop forced past its time-out.
+            holder: Names the part (e.g. the plugin) the hook is busy with, if
+                it can tell; asked only when the stop is forced.
         """
-        self._before_stop.append(hook)
+        self._before_stop.append(StopHook(hook, name or getattr(hook, "__qualname__",
+                                                                repr(hook)), holder))
 
     async def stop(self) -> None:
         """Stop the server; safe to call again, or while it is stopping."""
@@ -306,23 +328,27 @@ class ServerInstance:
             await self.stopped.wait()
             return
         self._set_state("stopping")
+        deadline = StopDeadline(self.stop_timeout, self._warn)
         try:
             self.console.info(SOURCE, "Stopping the server")
             # First: no new RCON command (a 'plugin reload' now would outlive the stop).
-            await self._close_listeners()
+            # The game port stays open until every player was told why it is closing.
+            await self._close_listeners(game=False)
             for hook in self._before_stop:
                 try:
-                    await hook()
+                    await deadline.run(hook.hook(), hook.name, hook.holder)
                 except Exception:
-                    logger.exception("Before-stop hook %r failed; stopping anyway", hook)
+                    logger.exception("Before-stop hook %r failed; stopping anyway", hook.name)
             for player in list(self.players):
-                self.kick(player, TextComponent.of("Server closed"))
-            await self._drain_background()
+                self.kick(player, TextComponent.of(self.stop_message))
+            await deadline.run(self._drain_background(), "player leave events")
+            await self._close_listeners()
             await self.ticks.stop()
             await self.scheduler.shutdown()
             self._save_world()
             self.console.info(SOURCE, "Server stopped")
         finally:
+            self.last_stop_forced = deadline.forced
             self.console.close_log_file()
             self._set_state("stopped")
             self.stopped.set()
@@ -386,11 +412,13 @@ class ServerInstance:
         """Let a player join: checks, ``PlayerLoginEvent``, then ``PlayerJoinEvent``.
 
         A refused player gets a ``"kick"`` delivery with the reason: the
-        server is not running, invalid name, banned, not whitelisted (ops
-        may always join), server full, or the login event was cancelled
-        (its ``kick_message``). A player already online with the same name
-        is kicked first. Unless the join event is cancelled, its message
-        (yellow "NAME joined the game") goes to everyone.
+        server is not running, invalid name, banned, IP banned (a connection
+        with an ``address`` "ip:port"), not whitelisted (ops may always join),
+        a ban list or the whitelist cannot be read (ops may still join), server
+        full, or the login event was cancelled (its ``kick_message``). A player
+        already online with the same name is kicked first. Unless the join
+        event is cancelled, its message (yellow "NAME joined the game") goes
+        to everyone.
 
         Returns:
             The player, or ``None`` when refused.
@@ -403,16 +431,14 @@ class ServerInstance:
                 f"Invalid player name '{name}': use 1-16 letters, digits or _"))
             return None
         player = Player(name, connection, levels=self.ops)
-        ban = self.bans.active(player.uuid)
-        if ban is not None:
-            self._refuse(name, connection, TextComponent.of(
-                f"You are banned from this server. Reason: {ban.reason}"))
+        # Bans, IP bans (of any connection with an address) and the whitelist, failing closed.
+        refusal = self.access.login_refusal(
+            player.uuid, ip_of(getattr(connection, "address", None)),
+            whitelist_on=self.config.white_list)
+        if refusal:
+            self._refuse(name, connection, TextComponent.of(refusal))
             return None
         op = self.ops.get(player.uuid)
-        if self.config.white_list and player.uuid not in self.whitelist and op is None:
-            self._refuse(name, connection,
-                         TextComponent.of("You are not white-listed on this server!"))
-            return None
         if (len(self.players) >= self.config.max_players
                 and not (op is not None and op.bypasses_player_limit)):
             self._refuse(name, connection, TextComponent.of("The server is full!"))

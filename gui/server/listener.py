@@ -4,7 +4,9 @@
 each connection, and turns how a conversation ends into one console line:
 a :class:`PeerProtocolError` (the peer sent something that is not the
 protocol) is a warning naming the peer and what it sent; a peer that goes
-away or stalls is not worth a line. :meth:`TcpListener.stop` closes the
+away or stalls is not worth a line. Lines about peers go through
+:attr:`TcpListener.peer_lines`, rate-limited per host (gui/server/peer_lines.py).
+:meth:`TcpListener.stop` closes the
 port and ends every conversation. The protocols are rcon.py and status.py.
 """
 
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 
 from gui.server.console import ConsoleLog
+from gui.server.peer_lines import PeerLineLimiter
 
 
 class PeerProtocolError(Exception):
@@ -25,6 +28,7 @@ class TcpListener:
 
     Attributes:
         address: ``(host, port)`` once listening.
+        peer_lines: Writes console lines about peers, a few per host at a time.
     """
 
     source = "server"  # console source of this listener's lines
@@ -35,6 +39,7 @@ class TcpListener:
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
         self.address: tuple[str, int] | None = None
+        self.peer_lines = PeerLineLimiter(console, self.source)
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen on ``host:port`` (port 0: any free port); returns the bound address.
@@ -65,6 +70,7 @@ class TcpListener:
                     await task
                 self._clients.discard(task)
         await server.wait_closed()
+        self.peer_lines.flush(float("inf"))  # the counts of lines held back, now
 
     async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        peer: str) -> None:
@@ -79,11 +85,15 @@ class TcpListener:
             return
         self._clients.add(task)
         name = writer.get_extra_info("peername")
-        peer = f"{name[0]}:{name[1]}" if isinstance(name, tuple) else "an unknown peer"
+        if isinstance(name, tuple):  # "[::1]:5555" for IPv6, as addresses.ip_of reads it
+            host = f"[{name[0]}]" if ":" in str(name[0]) else name[0]
+            peer = f"{host}:{name[1]}"
+        else:
+            peer = "an unknown peer"
         try:
             await self.converse(reader, writer, peer)
         except PeerProtocolError as exc:
-            self.console.warn(self.source, f"Closed the connection from {peer}: it sent {exc}")
+            self.peer_lines.write("warn", peer, f"Closed the connection from {peer}: it sent {exc}")
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
             pass  # a peer that stalls, or goes away
         except asyncio.CancelledError:

@@ -6,10 +6,20 @@ can move a server between Pumpkin Patch and other servers:
 - ``ops.json``: ``[{"uuid", "name", "level", "bypassesPlayerLimit"}]``
 - ``banned-players.json``: ``[{"uuid", "name", "created", "source", "expires", "reason"}]``
 - ``whitelist.json``: ``[{"uuid", "name"}]``
+- ``banned-ips.json``: ``[{"ip", "created", "source", "expires", "reason"}]``
 
-Every change is saved at once with an atomic write. A file that cannot be
-read is moved aside to ``<name>.corrupt-<timestamp>`` with a warning that says
-what to do, and the list starts empty: a broken file never stops the server.
+Every change is saved at once with an atomic write. Damage fails closed and
+never stops the server:
+
+- one bad entry is skipped and named in a warning; the others count, and
+  the bad entry is written back as it was on the next save (the admin's
+  data is never dropped);
+- ``ops.json`` that cannot be read at all is moved aside to
+  ``<name>.corrupt-<timestamp>`` and nobody is an operator;
+- a ban list or the whitelist that cannot be read at all stays where it is
+  and is *unreadable*: logins are refused (except operators') until it is
+  fixed, it is read again on each login attempt, and changes to it are
+  refused rather than written over it.
 """
 
 from __future__ import annotations
@@ -24,12 +34,14 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from gui.paths import atomic_write_text
+from gui.server.commands import CommandError
 
 logger = logging.getLogger(__name__)
 
 OPS_FILE = "ops.json"
 BANS_FILE = "banned-players.json"
 WHITELIST_FILE = "whitelist.json"
+IP_BANS_FILE = "banned-ips.json"
 # Vanilla's date format in banned-players.json ("2024-05-01 12:00:00 +0000").
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 FOREVER = "forever"
@@ -39,6 +51,10 @@ Warn = Callable[[str], None]
 
 class EntryError(ValueError):
     """An entry of a list file does not have the expected shape."""
+
+
+class ListUnreadable(CommandError):
+    """A change to a list file that cannot be read (a command reports it to its sender)."""
 
 
 def _now_text() -> str:
@@ -68,6 +84,10 @@ class OpEntry:
     name: str
     level: int = 4
     bypasses_player_limit: bool = False
+
+    @property
+    def key(self) -> _uuid.UUID:
+        return self.uuid
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -99,6 +119,10 @@ class BanEntry:
     expires: str = FOREVER
     reason: str = "Banned by an operator."
 
+    @property
+    def key(self) -> _uuid.UUID:
+        return self.uuid
+
     def to_data(self) -> dict[str, Any]:
         return {
             "uuid": str(self.uuid),
@@ -122,13 +146,17 @@ class BanEntry:
 
     def expired(self, now: _dt.datetime | None = None) -> bool:
         """Whether a temporary ban has run out (an unreadable date never expires)."""
-        if self.expires == FOREVER:
-            return False
-        try:
-            until = _dt.datetime.strptime(self.expires, DATE_FORMAT)
-        except ValueError:
-            return False
-        return (now or _dt.datetime.now(_dt.UTC)) >= until
+        return _expired(self.expires, now)
+
+
+def _expired(expires: str, now: _dt.datetime | None) -> bool:
+    if expires == FOREVER:
+        return False
+    try:
+        until = _dt.datetime.strptime(expires, DATE_FORMAT)
+    except ValueError:
+        return False
+    return (now or _dt.datetime.now(_dt.UTC)) >= until
 
 
 @dataclass
@@ -138,6 +166,10 @@ class WhitelistEntry:
     uuid: _uuid.UUID
     name: str
 
+    @property
+    def key(self) -> _uuid.UUID:
+        return self.uuid
+
     def to_data(self) -> dict[str, Any]:
         return {"uuid": str(self.uuid), "name": self.name}
 
@@ -146,7 +178,7 @@ class WhitelistEntry:
         return cls(_require_uuid(data), _require_str(data, "name"))
 
 
-EntryT = TypeVar("EntryT", OpEntry, BanEntry, WhitelistEntry)
+EntryT = TypeVar("EntryT")
 
 
 class _JsonListFile(Generic[EntryT]):
@@ -155,6 +187,8 @@ class _JsonListFile(Generic[EntryT]):
     entry_type: type[EntryT]
     description: str
     fix_hint: str
+    # A list that keeps people out: unreadable means logins are refused, not an empty list.
+    fail_closed = False
 
     def __init__(self, path: Path, *, warn: Warn | None = None) -> None:
         """Create an empty list bound to ``path`` (call :meth:`load` to read it).
@@ -165,20 +199,25 @@ class _JsonListFile(Generic[EntryT]):
         """
         self.path = path
         self._warn = warn or logger.warning
-        self._entries: dict[_uuid.UUID, EntryT] = {}
+        self._entries: dict[Any, EntryT] = {}
+        self._skipped: list[Any] = []  # bad entries, written back as they were
+        self.unreadable = ""  # why the file cannot be read (fail-closed lists only)
 
     def load(self) -> None:
         """Read the file; a missing or empty file is an empty list.
 
-        A file that cannot be read is moved aside and a warning says so.
+        A bad entry is skipped with a warning. A file that cannot be read at
+        all is moved aside (ops) or marked :attr:`unreadable` (bans, whitelist);
+        a warning says what to do.
         """
-        self._entries = {}
+        self._entries, self._skipped = {}, []
+        was_unreadable, self.unreadable = self.unreadable, ""
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return
         except (OSError, UnicodeDecodeError) as exc:
-            self._set_aside(f"it could not be read: {exc}")
+            self._cannot_read(f"it could not be read: {exc}", was_unreadable)
             return
         if not text.strip():
             return
@@ -186,19 +225,48 @@ class _JsonListFile(Generic[EntryT]):
             data = json.loads(text)
             if not isinstance(data, list):
                 raise EntryError(f"expected a JSON list, found {type(data).__name__}")
-            entries = {}
-            for index, item in enumerate(data):
-                if not isinstance(item, dict):
-                    raise EntryError(f"entry {index} is not an object")
-                try:
-                    entry = self.entry_type.from_data(item)
-                except EntryError as exc:
-                    raise EntryError(f"entry {index}: {exc}") from None
-                entries[entry.uuid] = entry
         except (json.JSONDecodeError, EntryError) as exc:
-            self._set_aside(str(exc))
+            self._cannot_read(str(exc), was_unreadable)
             return
-        self._entries = entries
+        problems = []
+        for index, item in enumerate(data):
+            try:
+                if not isinstance(item, dict):
+                    raise EntryError("it is not an object")
+                entry = self.entry_type.from_data(item)
+            except EntryError as exc:
+                problems.append(f"entry {index}: {exc}")
+                self._skipped.append(item)
+                continue
+            self._entries[entry.key] = entry
+        if problems:
+            self._warn(f"{self.path}: skipped {len(problems)} bad "
+                       f"{'entry' if len(problems) == 1 else 'entries'} ("
+                       + "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else "")
+                       + f"); the other {len(self._entries)} count. Fix the file while the "
+                       "server is stopped; the bad entries are kept in it as they are.")
+        if was_unreadable:
+            self._warn(f"{self.path} can be read again: logins are allowed again")
+
+    def _cannot_read(self, reason: str, was_unreadable: str) -> None:
+        if not self.fail_closed:
+            self._set_aside(reason)
+            return
+        self.unreadable = f"{self.path} cannot be read ({reason})"
+        if not was_unreadable:  # say it once, not on every login attempt
+            self._warn(f"{self.unreadable}; until it is fixed, logins are refused (except "
+                       "operators') and changes to it are refused. Fix the JSON; it is read "
+                       "again on the next login attempt.")
+
+    def refresh(self) -> str:
+        """Read an unreadable file again; returns why it still cannot be read ("" if it can)."""
+        if self.unreadable:
+            self.load()
+        return self.unreadable
+
+    def _check_writable(self) -> None:
+        if self.refresh():
+            raise ListUnreadable(f"{self.unreadable}: fix it first, nothing was changed")
 
     def _set_aside(self, reason: str) -> None:
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -220,28 +288,36 @@ class _JsonListFile(Generic[EntryT]):
         )
 
     def save(self) -> None:
-        """Write the file atomically (vanilla's 2-space indented JSON)."""
-        data = [entry.to_data() for entry in self._entries.values()]
+        """Write the file atomically (vanilla's 2-space indented JSON).
+
+        Raises:
+            ListUnreadable: the file cannot be read; it is not written over.
+        """
+        self._check_writable()
+        data = [entry.to_data() for entry in self._entries.values()] + self._skipped
         atomic_write_text(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
-    def get(self, uuid: _uuid.UUID) -> EntryT | None:
-        """Return the entry of ``uuid``, or ``None``."""
-        return self._entries.get(uuid)
+    def get(self, key: Any) -> EntryT | None:
+        """Return the entry of ``key`` (a UUID; an IP for IP bans), or ``None``."""
+        return self._entries.get(key)
 
     def find(self, name: str) -> EntryT | None:
         """Return the entry whose name is ``name`` (any case), or ``None``."""
         lowered = name.lower()
-        return next((e for e in self._entries.values() if e.name.lower() == lowered), None)
+        return next((e for e in self._entries.values()
+                     if getattr(e, "name", "").lower() == lowered), None)
 
-    def remove(self, uuid: _uuid.UUID) -> bool:
-        """Remove the entry of ``uuid`` and save; return whether there was one."""
-        if self._entries.pop(uuid, None) is None:
+    def remove(self, key: Any) -> bool:
+        """Remove the entry of ``key`` and save; return whether there was one."""
+        self._check_writable()
+        if self._entries.pop(key, None) is None:
             return False
         self.save()
         return True
 
     def _put(self, entry: EntryT) -> EntryT:
-        self._entries[entry.uuid] = entry
+        self._check_writable()
+        self._entries[entry.key] = entry
         self.save()
         return entry
 
@@ -290,6 +366,7 @@ class BanList(_JsonListFile[BanEntry]):
     entry_type = BanEntry
     description = "bans"
     fix_hint = "ban the players again with 'ban NAME'"
+    fail_closed = True
 
     def ban(
         self,
@@ -318,6 +395,7 @@ class Whitelist(_JsonListFile[WhitelistEntry]):
     entry_type = WhitelistEntry
     description = "whitelisted players"
     fix_hint = "add the players again with 'whitelist add NAME'"
+    fail_closed = True
 
     def add(self, uuid: _uuid.UUID, name: str) -> WhitelistEntry:
         """Whitelist a player and save."""
@@ -325,12 +403,13 @@ class Whitelist(_JsonListFile[WhitelistEntry]):
 
 
 class AccessLists:
-    """The three list files of one server dir, loaded together.
+    """The list files of one server dir, loaded together.
 
     Attributes:
         ops: ``ops.json``.
         bans: ``banned-players.json``.
         whitelist: ``whitelist.json``.
+        ip_bans: ``banned-ips.json``.
     """
 
     def __init__(self, server_dir: Path, *, warn: Warn | None = None) -> None:
@@ -338,8 +417,36 @@ class AccessLists:
         self.ops = OpList(server_dir / OPS_FILE, warn=warn)
         self.bans = BanList(server_dir / BANS_FILE, warn=warn)
         self.whitelist = Whitelist(server_dir / WHITELIST_FILE, warn=warn)
+        from gui.server.ipbans import IpBanList  # it builds on this module's list file
+
+        self.ip_bans = IpBanList(server_dir / IP_BANS_FILE, warn=warn)
 
     def load(self) -> None:
-        """Read all three files (see :meth:`_JsonListFile.load`)."""
-        for store in (self.ops, self.bans, self.whitelist):
+        """Read all the files (see :meth:`_JsonListFile.load`)."""
+        for store in (self.ops, self.bans, self.whitelist, self.ip_bans):
             store.load()
+
+    def login_refusal(self, uuid: _uuid.UUID, ip: str | None, *,
+                      whitelist_on: bool) -> str:
+        """Why a player may not log in because of these lists ("" when they may).
+
+        Fails closed: an unreadable ban list (or whitelist, when it is on)
+        refuses everyone but operators until it is fixed.
+        """
+        is_op = self.ops.get(uuid) is not None
+        stores: list[_JsonListFile[Any]] = [self.bans, self.ip_bans]
+        if whitelist_on:
+            stores.append(self.whitelist)
+        for store in stores:
+            if store.refresh() and not is_op:
+                return ("The server cannot read its list of "
+                        f"{store.description} right now; try again later")
+        ban = self.bans.active(uuid)
+        if ban is not None:
+            return f"You are banned from this server. Reason: {ban.reason}"
+        ip_ban = self.ip_bans.active(ip)
+        if ip_ban is not None:
+            return f"Your IP address is banned from this server. Reason: {ip_ban.reason}"
+        if whitelist_on and uuid not in self.whitelist and not is_op:
+            return "You are not white-listed on this server!"
+        return ""

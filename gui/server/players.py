@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from gui.server.addresses import ip_of
 from gui.server.config import GAMEMODES
 from gui.server.console import ConsoleLog
 from gui.server.text import TextComponent
@@ -216,8 +217,7 @@ class Player:
     @property
     def ip(self) -> str | None:
         """The IP address of the player's client (``None`` for a playtest player)."""
-        address = self.connection.address
-        return address.rsplit(":", 1)[0].strip("[]") if address else None
+        return ip_of(self.connection.address)
 
     def teleport(self, position: Position, yaw: float | None = None,
                  pitch: float | None = None) -> None:

@@ -16,11 +16,17 @@ request's id, or ``-1`` when the password is wrong; output longer than
 Bad input never reaches the server: a packet of impossible length, a
 command before login, or three wrong passwords end that connection with a
 warning on the console naming the peer and why; other connections and the
-server carry on. A host that guessed three wrong passwords is refused for
-:data:`LOCKOUT_S`; a peer has :data:`LOGIN_TIMEOUT_S` to log in; at most
-:data:`MAX_CONNECTIONS` peers at once. An authenticated client's packet of
-another type is answered "Unknown request", as vanilla does (some tools send
-one to find the end of a long reply).
+server carry on. Wrong passwords are counted per host across all its
+connections and the count is checked on every login packet: a host that
+guessed :data:`MAX_LOGIN_FAILURES` wrong passwords is refused for
+:data:`LOCKOUT_S`, however many connections it opened first. A peer has
+:data:`LOGIN_TIMEOUT_S` to log in; connections not logged in yet are limited
+(:data:`MAX_PENDING_PER_HOST` per host, :data:`MAX_PENDING` in all) and a new
+one pushes out the oldest, so idle connections cannot keep an admin out;
+logged-in sessions have their own :data:`MAX_CONNECTIONS` slots. A command
+is one line: a payload with a line break is refused, never run as two.
+An authenticated client's packet of another type is answered "Unknown
+request", as vanilla does (some tools send one to find the end of a long reply).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from gui.server.console import ConsoleLog
+from gui.server.escaping import one_line
 from gui.server.listener import PeerProtocolError, TcpListener
 from gui.server.permission_nodes import PermissionRegistry
 from gui.server.senders import ConsoleSender
@@ -47,11 +54,13 @@ AUTH_FAILED = -1
 # id + type + two NULs; vanilla refuses client payloads above 1446 bytes.
 MIN_LENGTH, MAX_PAYLOAD = 10, 1446
 MAX_OUTPUT_CHUNK = 4096
-MAX_LOGIN_FAILURES = 3  # per connection, and per host before a lockout
+MAX_LOGIN_FAILURES = 3  # per host, across its connections, before a lockout
 LOCKOUT_S = 60.0  # a host that guessed wrong that often waits this long
-LOGIN_TIMEOUT_S = 10.0  # to log in after connecting
+LOGIN_TIMEOUT_S = 5.0  # to log in after connecting
 IDLE_TIMEOUT_S = 300.0  # between commands, once logged in
-MAX_CONNECTIONS = 16
+MAX_CONNECTIONS = 16  # logged-in sessions
+MAX_PENDING = 16  # connections not logged in yet, in all
+MAX_PENDING_PER_HOST = 4
 
 _HEADER = struct.Struct("<iii")
 
@@ -132,22 +141,44 @@ class RconListener(TcpListener):
         self._run = run
         self._permissions = permissions
         self._failures: dict[str, tuple[int, float]] = {}  # host -> (wrong passwords, last)
+        # Connections not logged in yet, oldest first: writer -> host.
+        self._pending: dict[asyncio.StreamWriter, str] = {}
+        self._sessions = 0  # logged in
 
     async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        peer: str) -> None:
-        if len(self._clients) > MAX_CONNECTIONS:
-            raise RconProtocolError(f"a connection beyond the limit of {MAX_CONNECTIONS}")
         host = peer.rpartition(":")[0]
-        count, last = self._failures.get(host, (0, 0.0))
-        if count >= MAX_LOGIN_FAILURES and time.monotonic() - last < LOCKOUT_S:
+        if self._locked_out(host):
             writer.close()  # still locked out: no answer, no console line per attempt
             return
+        self._admit_pending(writer, host)
         try:
             await self._session(reader, writer, peer, host)
         except TimeoutError:
-            self.console.info(SOURCE, f"Closed the idle RCON connection from {peer}")
+            self.peer_lines.write("info", peer, f"Closed the idle RCON connection from {peer}")
+        finally:
+            self._pending.pop(writer, None)
 
-    def _wrong_password(self, host: str) -> None:
+    def _locked_out(self, host: str) -> bool:
+        count, last = self._failures.get(host, (0, 0.0))
+        return count >= MAX_LOGIN_FAILURES and time.monotonic() - last < LOCKOUT_S
+
+    def _admit_pending(self, writer: asyncio.StreamWriter, host: str) -> None:
+        """Make room for a new connection that has not logged in: push out the oldest."""
+        same_host = [w for w, h in self._pending.items() if h == host]
+        if len(same_host) >= MAX_PENDING_PER_HOST:
+            self._push_out(same_host[0])
+        elif len(self._pending) >= MAX_PENDING:
+            self._push_out(next(iter(self._pending)))
+        self._pending[writer] = host
+
+    def _push_out(self, writer: asyncio.StreamWriter) -> None:
+        # Closing ends that conversation's read quietly; its finally forgets it.
+        self._pending.pop(writer, None)
+        writer.close()
+
+    def _wrong_password(self, host: str) -> int:
+        """Count a wrong password of ``host``; returns its count in the current window."""
         count, last = self._failures.get(host, (0, 0.0))
         if time.monotonic() - last >= LOCKOUT_S:
             count = 0
@@ -155,32 +186,56 @@ class RconListener(TcpListener):
         if len(self._failures) > 4096:  # many hosts: forget the old ones
             cutoff = time.monotonic() - LOCKOUT_S
             self._failures = {h: f for h, f in self._failures.items() if f[1] >= cutoff}
+        return count + 1
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        peer: str, host: str) -> None:
-        authenticated = False
-        failures = 0
+        """Before login: only login packets, within the login time."""
         while True:
-            timeout = IDLE_TIMEOUT_S if authenticated else LOGIN_TIMEOUT_S
-            request_id, kind, payload = await asyncio.wait_for(read_packet(reader), timeout)
-            if kind == LOGIN:
-                given = hashlib.sha256(payload.encode("utf-8")).digest()
-                authenticated = hmac.compare_digest(given, self._password)
-                writer.write(encode(request_id if authenticated else AUTH_FAILED, COMMAND, ""))
+            request_id, kind, payload = await asyncio.wait_for(read_packet(reader),
+                                                               LOGIN_TIMEOUT_S)
+            if kind != LOGIN:
+                raise RconProtocolError("a command before logging in")
+            if self._locked_out(host):  # guesses made on other connections count too
+                writer.write(encode(AUTH_FAILED, COMMAND, ""))
                 await writer.drain()
-                if authenticated:
-                    self._failures.pop(host, None)
-                    self.console.info(SOURCE, f"RCON login from {peer}")
-                    continue
-                failures += 1
-                self._wrong_password(host)
+                return
+            given = hashlib.sha256(payload.encode("utf-8")).digest()
+            if not hmac.compare_digest(given, self._password):
+                writer.write(encode(AUTH_FAILED, COMMAND, ""))
+                await writer.drain()
+                failures = self._wrong_password(host)
                 self.console.warn(SOURCE, f"Wrong RCON password from {peer} "
-                                          f"({failures} of {MAX_LOGIN_FAILURES})")
+                                          f"({failures} of {MAX_LOGIN_FAILURES} for {host})")
                 if failures >= MAX_LOGIN_FAILURES:
                     raise RconProtocolError(f"{failures} wrong passwords; {host} must wait "
                                             f"{LOCKOUT_S:.0f} s")
-            elif not authenticated:
-                raise RconProtocolError("a command before logging in")
+                continue
+            if self._sessions >= MAX_CONNECTIONS:
+                writer.write(encode(AUTH_FAILED, COMMAND, ""))
+                await writer.drain()
+                raise RconProtocolError(f"a login beyond the limit of {MAX_CONNECTIONS} "
+                                        "sessions")
+            writer.write(encode(request_id, COMMAND, ""))
+            await writer.drain()
+            self._failures.pop(host, None)
+            self._pending.pop(writer, None)  # a session slot now, never pushed out
+            self._sessions += 1
+            self.console.info(SOURCE, f"RCON login from {peer}")
+            try:
+                await self._logged_in(reader, writer, peer)
+            finally:
+                self._sessions -= 1
+            return
+
+    async def _logged_in(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                         peer: str) -> None:
+        while True:
+            request_id, kind, payload = await asyncio.wait_for(read_packet(reader),
+                                                               IDLE_TIMEOUT_S)
+            if kind == LOGIN:
+                writer.write(encode(request_id, COMMAND, ""))  # already logged in
+                await writer.drain()
             elif kind == COMMAND:
                 output = await self._command(payload, peer)
                 await _reply(writer, request_id, output)
@@ -188,6 +243,10 @@ class RconListener(TcpListener):
                 await _reply(writer, request_id, f"Unknown request {kind:x}")
 
     async def _command(self, line: str, peer: str) -> str:
+        if "\n" in line or "\r" in line:  # one packet is one command, never two
+            self.console.warn(SOURCE, f"{peer} sent a command with a line break, not run: "
+                                      f"{one_line(line)}")
+            return "A command must be one line: send each command in its own packet"
         self.console.info(SOURCE, f"{peer} ran: {line}")
         sender = RconSender(self.console, permissions=self._permissions)
         try:

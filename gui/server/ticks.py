@@ -63,6 +63,7 @@ class TickLoop:
         self.tick_count = 0
         self.skipped_ticks = 0
         self._callbacks: list[_TickCallbackInfo] = []
+        self._failure_listeners: list[Callable[[BaseException], None]] = []
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started_at = 0.0
@@ -113,6 +114,29 @@ class TickLoop:
         self._completed.clear()
         self._durations.clear()
         self._task = self._loop.create_task(self._run(), name="tick-loop")
+        self._task.add_done_callback(self._ended)
+
+    def on_failure(self, listener: Callable[[BaseException], None]) -> None:
+        """Call ``listener(exc)`` when the loop itself dies of an exception (not a stop).
+
+        A failing tick callback is counted and logged, never fatal; this is
+        for the loop's own machinery (the crash-loop guard restarts the server).
+        """
+        self._failure_listeners.append(listener)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        if self._task is task:
+            self._task = None
+        error = task.exception()
+        assert error is not None
+        logger.error("The tick loop failed", exc_info=error)
+        for listener in list(self._failure_listeners):
+            try:
+                listener(error)
+            except Exception:
+                logger.exception("tick-loop failure listener %r failed", listener)
 
     async def stop(self) -> None:
         """Stop ticking and wait for the loop task to end (idempotent)."""

@@ -1,6 +1,7 @@
 """The main window: a sidebar of pages, the notification bar, a status bar.
 
-Pages: Server, Plugins, Marketplace, Playtest, Settings, Notifications.
+Pages: Server, Plugins, Marketplace, Playtest, Settings, Notifications,
+Backups, Schedules.
 The window builds each page from the services it is given (no globals) and
 routes what crosses pages: notification actions (Details, Restart,
 Disable), files added, plugin installs. Geometry and the last page are
@@ -13,6 +14,7 @@ Closing the window does not tear anything down here: it emits
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,15 +27,17 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.appinfo import versions
 from gui.control import ServerControl
 from gui.plugins import PluginState
+from gui.ui.about_dialog import AboutDialog
+from gui.ui.backups_page import BackupsPage
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.icon import app_icon
 from gui.ui.local_install import LocalInstaller
@@ -50,16 +54,19 @@ from gui.ui.notifications import (
     NotificationCenter,
 )
 from gui.ui.notifications_page import NotificationsPage
+from gui.ui.ops_bridge import OpsEvents, connect_notifications
 from gui.ui.playtest_page import PlaytestPage
 from gui.ui.plugin_details import DISABLE as DISABLE_ACTION
 from gui.ui.plugins_page import PluginsPage
 from gui.ui.review import Reviewer
+from gui.ui.schedules_page import SchedulesPage
 from gui.ui.server_page import ServerPage
 from gui.ui.settings_page import SettingsPage
 from gui.ui.tasks import TaskRunner
 
 SERVER, PLUGINS, MARKET, PLAYTEST, SETTINGS, NOTIFICATIONS = (
     "server", "plugins", "market", "playtest", "settings", "notifications")
+BACKUPS, SCHEDULES = "backups", "schedules"
 DEFAULT_SIZE = QSize(1280, 800)
 SIGNATURES = ("verified", "unverified", "unsigned", "unknown")
 
@@ -110,6 +117,9 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(core, services.tasks)
         self.notifications_page = NotificationsPage(services.notifications)
         self.market_page = self._build_market_page()
+        self.ops_events = OpsEvents(core.ops, self)
+        self.backups_page = BackupsPage(core.ops, self.ops_events, services.tasks)
+        self.schedules_page = SchedulesPage(core.ops, self.ops_events, services.tasks)
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -127,6 +137,9 @@ class MainWindow(QMainWindow):
              QStyle.StandardPixmap.SP_FileDialogContentsView),
             (NOTIFICATIONS, "Notifications", self.notifications_page,
              QStyle.StandardPixmap.SP_MessageBoxInformation),
+            (BACKUPS, "Backups", self.backups_page, QStyle.StandardPixmap.SP_DriveHDIcon),
+            (SCHEDULES, "Schedules", self.schedules_page,
+             QStyle.StandardPixmap.SP_BrowserReload),
         ):
             item = QListWidgetItem(style.standardIcon(icon), title)
             item.setData(Qt.ItemDataRole.UserRole, key)
@@ -253,6 +266,7 @@ class MainWindow(QMainWindow):
         s.tasks.failed.connect(s.notifications.task_failed)
         s.tasks.busyChanged.connect(lambda _n: self._update_status())
         s.notifications.actionRequested.connect(self.handle_action)
+        connect_notifications(self.ops_events, s.notifications, s.control)
         s.notifications.unreadChanged.connect(self._unread_changed)
         s.notifications.posted.connect(
             lambda n: s.log_event(f"notification: {n.title}: {n.message}"))
@@ -342,13 +356,16 @@ class MainWindow(QMainWindow):
         self.status_busy.setText(f"Working: {busy[-1]}…" if busy else "")
 
     def _about(self) -> None:
-        import gui
+        self.services.tasks.start(self.open_about(), "Reading the versions")
 
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Pumpkin Patch",
-                          f"Pumpkin Patch {gui.__version__}\n\nA local server with sandboxed "
-                          "Pumpkin WebAssembly plugins.", parent=self)
-        box.setIconPixmap(app_icon().pixmap(64, 64))
-        box.open()
+    async def open_about(self) -> AboutDialog:
+        """Help > About (package metadata is read off the GUI thread)."""
+        found = await asyncio.to_thread(versions)
+        dialog = AboutDialog(found, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.services.log_event("about shown")
+        return dialog
 
     # -- drops anywhere on the window go to the install pipeline -----------------------------
     def dragEnterEvent(self, event: Any) -> None:

@@ -163,14 +163,20 @@ class PluginPolicyForm(QWidget):
             return
         unknown = [*parse_names(self.allowed.toPlainText())[1],
                    *parse_names(self.blocked.toPlainText())[1]]
-        updated = self.settings.with_plugins(**self.values())
+        values = self.values()
         warnings: list[str] = []
 
-        async def write() -> Path:
-            return await asyncio.to_thread(updated.save, self.path, warn=warnings.append)
+        def save() -> tuple[Path, AppSettings]:
+            # Read afresh: the Schedules page and the Alerts tab write other sections.
+            fresh = AppSettings.load(self.path, warn=warnings.append)
+            updated = fresh.with_plugins(**values)
+            return updated.save(self.path, warn=warnings.append), updated
 
-        def done(path: Path) -> None:
-            self.settings = updated
+        async def write() -> tuple[Path, AppSettings]:
+            return await asyncio.to_thread(save)
+
+        def done(result: tuple[Path, AppSettings]) -> None:
+            path, self.settings = result
             notes = [f"Saved to {path}.", *warnings]
             if unknown:
                 notes.append("Not permission names this host knows (kept anyway, check the "

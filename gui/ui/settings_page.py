@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.ops import backups_dir
 from gui.paths import AppPaths
+from gui.ui.alerts_form import AlertsForm
 from gui.ui.plugin_policy_form import PluginPolicyForm
 from gui.ui.server_settings_form import ServerSettingsForm
 from gui.ui.tasks import TaskRunner
@@ -38,6 +40,7 @@ class FoldersView(QWidget):
             ("Plugin data", paths.plugin_data_root),
             ("Plugin logs", paths.plugin_logs_dir),
             ("Compiled plugins (cache)", paths.compile_cache_dir),
+            ("Backups", backups_dir(paths)),
         ]
         for row, (label, folder) in enumerate(rows):
             grid.addWidget(QLabel(label), row, 0)
@@ -70,9 +73,11 @@ class SettingsPage(QWidget):
         self.server_form = ServerSettingsForm(core.server, tasks)
         self.policy_form = PluginPolicyForm(core.paths.config_file, tasks)
         self.folders = FoldersView(core.paths, tasks)
+        self.alerts_form = AlertsForm(core.ops, tasks)
         self.tabs = QTabWidget()
         for widget, title in ((self.server_form, "Server"),
                               (self.policy_form, "Plugins && permissions"),
+                              (self.alerts_form, "Alerts"),
                               (self.folders, "Folders")):
             if widget is not self.folders:
                 widget.setMaximumWidth(820)  # forms read badly stretched over 1920 px

@@ -28,8 +28,10 @@ class TrayNotifier:
     """
 
     def __init__(self, window: QWidget, center: NotificationCenter, icon: QIcon,
-                 on_quit: Callable[[], None]) -> None:
+                 on_quit: Callable[[], None],
+                 wants: Callable[[Notification], bool] | None = None) -> None:
         self.window = window
+        self._wants = wants  # [alerts] tray: which kinds the admin wants here
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
         self.shown: list[Notification] = []
         self.icon: QSystemTrayIcon | None = None
@@ -50,6 +52,8 @@ class TrayNotifier:
 
     def notify(self, notification: Notification) -> None:
         if self.window.isActiveWindow() or notification.severity == "info":
+            return
+        if self._wants is not None and not self._wants(notification):
             return
         self.shown.append(notification)
         if self.icon is not None:

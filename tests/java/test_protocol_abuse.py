@@ -115,6 +115,7 @@ def test_bad_input_at_every_state_closes_only_that_connection(tmp_path, limits, 
                                                               view_distance=2))
         server.java_limits = limits
         await server.start()
+        server.status_listener.peer_lines.burst = 1000  # every reason on the console, here
         try:
             async with bot_swarm as swarm:
                 bot = await swarm.join("Steady", port=port)

@@ -9,7 +9,7 @@ import struct
 from pathlib import Path
 
 from gui.server.config import ServerConfig
-from gui.server.instance import ServerInstance
+from gui.server.instance import ServerInstance, ServerStartError
 from gui.server.java.wire import PacketReader, encode_frame, read_frame, varint
 from tests.server.test_rcon import free_port
 
@@ -182,5 +182,22 @@ def test_a_taken_game_port_is_a_warning_not_a_failure(tmp_path):
                            for w in server.console.messages("server"))
             finally:
                 await server.stop()
+
+    asyncio.run(scenario())
+
+
+def test_online_mode_refuses_to_start_rather_than_pretend(tmp_path):
+    async def scenario() -> None:
+        server = game_server(tmp_path, online_mode=True)
+        try:
+            await server.start()
+        except ServerStartError as exc:
+            message = str(exc)
+        else:
+            await server.stop()
+            raise AssertionError("the server started with online-mode=true")
+        assert "Mojang authentication" in message and "online-mode=false" in message
+        assert server.state == "stopped" and server.status_listener is None
+        assert any("online-mode=true" in m for m in server.console.messages("server"))
 
     asyncio.run(scenario())

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gui.server.addresses import ip_of
 from gui.server.java import login
 from gui.server.java.chunks import ChunkCache
 from gui.server.java.connection import NetworkConnection, gamemode_id
@@ -191,7 +192,7 @@ class GameListener(TcpListener):
 
     async def converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        peer: str) -> None:
-        ip = peer.rsplit(":", 1)[0]
+        ip = ip_of(peer) or peer
         count = self._per_address.get(ip, 0)
         if count >= self.limits.connections_per_address:
             raise ProtocolError(f"a connection over the cap of "
@@ -253,15 +254,15 @@ class GameListener(TcpListener):
             word = "client" if protocol < self.version.protocol else "server"
             reason = (f"Outdated {word}! This server runs Java Edition {self.version.name} "
                       f"(protocol {self.version.protocol}); please use {self.version.name}")
-            self.console.info(SOURCE, f"{name!r} ({peer}) tried to join with protocol "
-                              f"{protocol}; told to use {self.version.name}")
+            self.peer_lines.write("info", peer, f"{name!r} ({peer}) tried to join with protocol "
+                                  f"{protocol}; told to use {self.version.name}")
             conn.disconnect(TextComponent.of(reason))
             await conn.drain()
             return
         if not self._logins.take(ip):
-            self.console.warn(SOURCE, f"Refused a login from {peer}: more than "
-                              f"{self.limits.logins_per_second:g} logins per second from "
-                              "that address")
+            self.peer_lines.write("warn", peer, f"Refused a login from {peer}: more than "
+                                  f"{self.limits.logins_per_second:g} logins per second from "
+                                  "that address")
             conn.disconnect(TextComponent.of("Too many logins from your address: wait a "
                                              "moment and try again"))
             await conn.drain()
