@@ -36,13 +36,13 @@ QUICK_DURATION_S = 3.0
 # One line per bot per second: vanilla's spam guard adds 20 per line and takes
 # one off per tick, so this rate never builds up towards its kick.
 CHAT_INTERVAL_S = 1.0
-# The view distance the bots ask for: 2, the least a vanilla client can. All bots
-# share one node process, and a chunk costs it ~2.5 ms of CPU to parse and store
-# (the server sends a cached chunk for far less): at the clients' default of 10
-# (441 chunks each) twenty bots keep node busy for half a minute or more on a
-# shared machine, their keep-alive answers queue behind that, and the server
-# rightly times them out. What would be measured then is the harness.
-CLIENT_VIEW_DISTANCE = 2
+# The view distance the bots ask for: 10, the server's default and minecraft-
+# protocol's (441 chunks each). All bots share one node process, and parsing a
+# chunk costs it more CPU than sending one costs the server: later bots' join
+# times include waiting for node, and a node starved of CPU falls behind on
+# keep-alives until the server rightly times its bots out (seen while chunks
+# carried full light arrays; with chunks of a few KiB 20 bots join in seconds).
+CLIENT_VIEW_DISTANCE = 10
 JOIN_TIMEOUT_S = 120.0
 # How long the last lines may take to reach everyone after the chatting stops.
 DELIVERY_GRACE_S = 15.0
