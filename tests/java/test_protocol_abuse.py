@@ -11,6 +11,7 @@ already playing chats before and after, and the tick loop keeps its pace.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 import zlib
@@ -103,6 +104,20 @@ BAD_INPUT = {
 }
 
 
+@contextlib.asynccontextmanager
+async def game_server(tmp_path, limits: JavaLimits | None = None, **properties):
+    """A started server on a free port with ``limits``; yields (server, port)."""
+    port = free_port()
+    server = ServerInstance(tmp_path, config=ServerConfig(server_port=port, **properties))
+    if limits is not None:
+        server.java_limits = limits
+    await server.start()
+    try:
+        yield server, port
+    finally:
+        await server.stop()
+
+
 @pytest.fixture
 def limits() -> JavaLimits:
     return JavaLimits(handshake_s=2.0, login_s=3.0, keep_alive_s=1.0, timeout_s=3.0)
@@ -110,52 +125,38 @@ def limits() -> JavaLimits:
 
 def test_bad_input_at_every_state_closes_only_that_connection(tmp_path, limits, bot_swarm):
     async def scenario() -> None:
-        port = free_port()
-        server = ServerInstance(tmp_path, config=ServerConfig(server_port=port,
-                                                              view_distance=2))
-        server.java_limits = limits
-        await server.start()
-        server.status_listener.peer_lines.burst = 1000  # every reason on the console, here
-        try:
-            async with bot_swarm as swarm:
-                bot = await swarm.join("Steady", port=port)
-                await bot.wait_for("spawn", timeout=30)
-                ticks_before = server.ticks.tick_count
-                for state in ("handshake", "login", "configuration", "play"):
-                    for what, make in BAD_INPUT.items():
-                        if state != "play" and what == "a compressed packet claiming 100 MB":
-                            continue  # no compression before login success
-                        client = await RawClient.to_state(port, state, name=f"Raw{state[:4]}")
-                        data = make(client)
-                        client.writer.write(data)
-                        if what == "a truncated packet":
-                            client.writer.write_eof()
-                        assert await client.closed_by_server(), (state, what)
-                    bot.chat(f"still here after the {state} state")
-                    await bot.wait_for_message(f"<Steady> still here after the {state} state")
-                assert server.players.get("Steady") is not None
-                assert [p.name for p in server.players] == ["Steady"]
-                warnings = [m for m in server.console.messages("server")
-                            if "Closed the connection from 127.0.0.1:" in m]
-                for reason in ("a frame of 2147483648 bytes", "claiming 100000000 bytes",
-                               "unknown play packet 0x7f", "unknown configuration packet",
-                               "under the compression threshold of 256"):
-                    assert any(reason in w for w in warnings), (reason, "\n".join(warnings))
-                assert server.ticks.tick_count > ticks_before
-        finally:
-            await server.stop()
+        async with game_server(tmp_path, limits, view_distance=2) as (server, port), \
+                bot_swarm as swarm:
+            server.status_listener.peer_lines.burst = 1000  # every reason on the console
+            bot = await swarm.join("Steady", port=port)
+            await bot.wait_for("spawn", timeout=30)
+            ticks_before = server.ticks.tick_count
+            for state in ("handshake", "login", "configuration", "play"):
+                for what, make in BAD_INPUT.items():
+                    if state != "play" and what == "a compressed packet claiming 100 MB":
+                        continue  # no compression before login success
+                    client = await RawClient.to_state(port, state, name=f"Raw{state[:4]}")
+                    client.writer.write(make(client))
+                    if what == "a truncated packet":
+                        client.writer.write_eof()
+                    assert await client.closed_by_server(), (state, what)
+                bot.chat(f"still here after the {state} state")
+                await bot.wait_for_message(f"<Steady> still here after the {state} state")
+            assert [p.name for p in server.players] == ["Steady"]
+            warnings = [m for m in server.console.messages("server")
+                        if "Closed the connection from 127.0.0.1:" in m]
+            for reason in ("a frame of 2147483648 bytes", "claiming 100000000 bytes",
+                           "unknown play packet 0x7f", "unknown configuration packet",
+                           "under the compression threshold of 256"):
+                assert any(reason in w for w in warnings), (reason, "\n".join(warnings))
+            assert server.ticks.tick_count > ticks_before
 
     asyncio.run(scenario())
 
 
 def test_silent_clients_are_timed_out_at_every_state(tmp_path, limits):
     async def scenario() -> None:
-        port = free_port()
-        server = ServerInstance(tmp_path, config=ServerConfig(server_port=port,
-                                                              view_distance=2))
-        server.java_limits = limits
-        await server.start()
-        try:
+        async with game_server(tmp_path, limits, view_distance=2) as (server, port):
             for state in ("handshake", "login", "configuration", "play"):
                 client = await RawClient.to_state(port, state, name="Silent")
                 # Say nothing more (and never answer a keep-alive): the server hangs up.
@@ -164,20 +165,15 @@ def test_silent_clients_are_timed_out_at_every_state(tmp_path, limits):
             assert len(server.players) == 0
             assert any("Silent lost connection: Timed out" in m
                        for m in server.console.messages("server"))
-        finally:
-            await server.stop()
 
     asyncio.run(scenario())
 
 
 def test_connection_and_login_caps_per_address(tmp_path):
+    caps = JavaLimits(connections_per_address=3, login_burst=2, logins_per_second=0.01)
+
     async def scenario() -> None:
-        port = free_port()
-        server = ServerInstance(tmp_path, config=ServerConfig(server_port=port))
-        server.java_limits = JavaLimits(connections_per_address=3, login_burst=2,
-                                        logins_per_second=0.01)
-        await server.start()
-        try:
+        async with game_server(tmp_path, caps) as (server, port):
             held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             assert await asyncio.wait_for(reader.read(), 5) == b""  # over the cap
@@ -196,18 +192,13 @@ def test_connection_and_login_caps_per_address(tmp_path):
             messages = server.console.messages("server")
             assert any("over the cap of 3 per address" in m for m in messages)
             assert any("more than 0.01 logins per second" in m for m in messages)
-        finally:
-            await server.stop()
 
     asyncio.run(scenario())
 
 
 def test_invalid_names_are_refused_at_login(tmp_path):
     async def scenario() -> None:
-        port = free_port()
-        server = ServerInstance(tmp_path, config=ServerConfig(server_port=port))
-        await server.start()
-        try:
+        async with game_server(tmp_path) as (server, port):
             for name in ("bad name", "Ünïcode", ""):
                 client = await RawClient.to_state(port, "login", name=name)
                 packet = await client.receive()
@@ -215,25 +206,18 @@ def test_invalid_names_are_refused_at_login(tmp_path):
                 assert "Invalid player name" in packet.string()
                 client.writer.close()
             assert len(server.players) == 0
-        finally:
-            await server.stop()
 
     asyncio.run(scenario())
 
 
 def test_a_huge_string_field_is_refused_before_it_is_read(tmp_path):
     async def scenario() -> None:
-        port = free_port()
-        server = ServerInstance(tmp_path, config=ServerConfig(server_port=port))
-        await server.start()
-        try:
+        async with game_server(tmp_path) as (server, port):
             client = await RawClient.to_state(port, "handshake")
             body = varint(0) + varint(VERSION.protocol) + varint(1 << 20) + b"x" * 100
             client.writer.write(varint(len(body)) + body)
             assert await client.closed_by_server()
             assert any("a string of 1048576 bytes" in m
                        for m in server.console.messages("server"))
-        finally:
-            await server.stop()
 
     asyncio.run(scenario())

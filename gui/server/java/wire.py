@@ -22,6 +22,7 @@ import asyncio
 import struct
 import uuid as _uuid
 import zlib
+from typing import Any
 
 from gui.server.listener import PeerProtocolError
 
@@ -40,26 +41,24 @@ class ProtocolError(PeerProtocolError):
     """A peer sent something the Java Edition protocol does not allow."""
 
 
-def varint(value: int) -> bytes:
-    """A VarInt: the 32-bit two's complement value, 7 bits a byte, low first."""
-    value &= 0xFFFFFFFF
+def _varnum(value: int, bits: int) -> bytes:
+    value &= (1 << bits) - 1  # two's complement
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def varint(value: int) -> bytes:
+    """A VarInt: the 32-bit two's complement value, 7 bits a byte, low first."""
+    return _varnum(value, 32)
 
 
 def varlong(value: int) -> bytes:
     """A VarLong: as :func:`varint`, for 64 bits."""
-    value &= 0xFFFFFFFFFFFFFFFF
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
+    return _varnum(value, 64)
 
 
 def block_position(x: int, y: int, z: int) -> int:
@@ -102,37 +101,33 @@ class PacketWriter:
         self._out.append(1 if value else 0)
         return self
 
-    def i8(self, value: int) -> PacketWriter:
-        self._out += _I8.pack(value)
+    def _fixed(self, codec: struct.Struct, value: float) -> PacketWriter:
+        self._out += codec.pack(value)
         return self
+
+    def i8(self, value: int) -> PacketWriter:
+        return self._fixed(_I8, value)
 
     def u8(self, value: int) -> PacketWriter:
-        self._out += _U8.pack(value)
-        return self
+        return self._fixed(_U8, value)
 
     def u16(self, value: int) -> PacketWriter:
-        self._out += _U16.pack(value)
-        return self
+        return self._fixed(_U16, value)
 
     def i32(self, value: int) -> PacketWriter:
-        self._out += _I32.pack(value)
-        return self
+        return self._fixed(_I32, value)
 
     def u32(self, value: int) -> PacketWriter:
-        self._out += _U32.pack(value)
-        return self
+        return self._fixed(_U32, value)
 
     def i64(self, value: int) -> PacketWriter:
-        self._out += _I64.pack(value)
-        return self
+        return self._fixed(_I64, value)
 
     def f32(self, value: float) -> PacketWriter:
-        self._out += _F32.pack(value)
-        return self
+        return self._fixed(_F32, value)
 
     def f64(self, value: float) -> PacketWriter:
-        self._out += _F64.pack(value)
-        return self
+        return self._fixed(_F64, value)
 
     def uuid(self, value: _uuid.UUID) -> PacketWriter:
         self._out += value.bytes
@@ -206,26 +201,29 @@ class PacketReader:
             raise ProtocolError(f"a boolean of value {value}")
         return value == 1
 
+    def _fixed(self, codec: struct.Struct) -> Any:
+        return codec.unpack(self.take(codec.size))[0]
+
     def i8(self) -> int:
-        return _I8.unpack(self.take(1))[0]
+        return self._fixed(_I8)
 
     def u8(self) -> int:
         return self.take(1)[0]
 
     def u16(self) -> int:
-        return _U16.unpack(self.take(2))[0]
+        return self._fixed(_U16)
 
     def i32(self) -> int:
-        return _I32.unpack(self.take(4))[0]
+        return self._fixed(_I32)
 
     def i64(self) -> int:
-        return _I64.unpack(self.take(8))[0]
+        return self._fixed(_I64)
 
     def f32(self) -> float:
-        return _F32.unpack(self.take(4))[0]
+        return self._fixed(_F32)
 
     def f64(self) -> float:
-        return _F64.unpack(self.take(8))[0]
+        return self._fixed(_F64)
 
     def uuid(self) -> _uuid.UUID:
         return _uuid.UUID(bytes=self.take(16))

@@ -11,6 +11,14 @@ def say(sender: command.CommandSender, message: str) -> None:
     sender.send_message(text.TextComponent.text(message))
 
 
+def player_of(sender: command.CommandSender, refusal: str):
+    """The player running a command, or None after telling a console sender ``refusal``."""
+    player = sender.as_player()
+    if player is None:
+        say(sender, refusal)
+    return player
+
+
 class Warp(Plugin):
     def metadata(self) -> metadata.PluginMetadata:
         return metadata.PluginMetadata(
@@ -61,10 +69,9 @@ class Warp(Plugin):
         return data
 
     def warp(self, sender: command.CommandSender, srv: server.Server, args) -> int:
-        player = sender.as_player()
+        player = player_of(sender, "Only a player can warp, to /warp <x> <y> <z>")
         value = args.get_value("target")
         if player is None or not isinstance(value, command.Arg_Pos3d):
-            say(sender, "Only a player can warp, to /warp <x> <y> <z>")
             return 0
         x, y, z = value.value
         player.teleport((x, y, z), None, None, player.get_world())
@@ -72,9 +79,8 @@ class Warp(Plugin):
         return 1
 
     def mark(self, sender: command.CommandSender, srv: server.Server, args) -> int:
-        player = sender.as_player()
+        player = player_of(sender, "Only a player can mark a block")
         if player is None:
-            say(sender, "Only a player can mark a block")
             return 0
         x, y, z = player.get_position()
         below = world_pos(x, y - 1, z)
@@ -83,9 +89,8 @@ class Warp(Plugin):
         return 1
 
     def where(self, sender: command.CommandSender, srv: server.Server, args) -> int:
-        player = sender.as_player()
+        player = player_of(sender, "The console is everywhere")
         if player is None:
-            say(sender, "The console is everywhere")
             return 0
         x, y, z = player.get_position()
         say(sender, f"{player.get_name()} is at {x:.1f} {y:.1f} {z:.1f}, "
