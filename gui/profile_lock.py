@@ -71,7 +71,8 @@ class ProfileLocked(RuntimeError):
             "its own profile with --basedir DIR")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one another user owns counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -112,7 +113,7 @@ class ProfileLock:
             raise
         previous = LockHolder.read(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
         if previous is not None and warn is not None:
-            state = "is gone" if not _pid_alive(previous.pid) else "no longer holds it"
+            state = "is gone" if not pid_alive(previous.pid) else "no longer holds it"
             warn(f"took over the profile lock {self.path} left by {previous.describe()}, "
                  f"which {state}")
         me = LockHolder(os.getpid(), _dt.datetime.now().astimezone().isoformat(timespec="seconds"),

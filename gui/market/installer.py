@@ -56,6 +56,7 @@ from gui.permissions import DecisionState, GrantStore, PermissionPolicy, build_r
 from gui.permissions.review import ReviewRequest
 from gui.plugins.files import read_plugin_file
 from gui.plugins.inspect import InspectError, Inspection, inspect_file
+from gui.profile_lock import pid_alive
 
 STEPS = ("resolve", "download", "verify", "inspect", "review", "commit", "load")
 STAGED_DIR = ".staged"  # the plugin manager's folder of updates held for review
@@ -187,16 +188,6 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass
 class Installer:
     """Runs the pipeline for one profile."""
@@ -214,7 +205,7 @@ class Installer:
         folder = self.paths.downloads_dir
         for path in folder.glob("*") if folder.is_dir() else []:
             pid_text = path.name.split("-", 1)[0]
-            if not pid_text.isdigit() or not _pid_alive(int(pid_text)):
+            if not pid_text.isdigit() or not pid_alive(int(pid_text)):
                 with contextlib.suppress(OSError):
                     path.unlink()
 

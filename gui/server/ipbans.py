@@ -22,6 +22,7 @@ from gui.server.ops import (
     _JsonListFile,
     _now_text,
     _require_str,
+    ban_fields,
 )
 
 
@@ -48,14 +49,7 @@ class IpBanEntry:
         ip = normalize_ip(_require_str(data, "ip"))
         if ip is None:
             raise EntryError(f"'ip' is not an IP address: {data.get('ip')!r}")
-        fields = {}
-        for key, default in (("created", ""), ("source", "Server"), ("expires", FOREVER),
-                             ("reason", "Banned by an operator.")):
-            value = data.get(key, default)
-            if not isinstance(value, str):
-                raise EntryError(f"{key!r} must be a string, found {value!r}")
-            fields[key] = value
-        return cls(ip, **fields)
+        return cls(ip, **ban_fields(data))
 
     def expired(self, now: _dt.datetime | None = None) -> bool:
         """Whether a temporary ban has run out (an unreadable date never expires)."""

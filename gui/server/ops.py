@@ -108,6 +108,22 @@ class OpEntry:
         return cls(_require_uuid(data), _require_str(data, "name"), level, bypass)
 
 
+def ban_fields(data: dict[str, Any]) -> dict[str, str]:
+    """The fields every vanilla ban entry has (player or IP), with vanilla's defaults.
+
+    Raises:
+        EntryError: A field is not a string.
+    """
+    fields = {}
+    for key, default in (("created", ""), ("source", "Server"), ("expires", FOREVER),
+                         ("reason", "Banned by an operator.")):
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise EntryError(f"{key!r} must be a string, found {value!r}")
+        fields[key] = value
+    return fields
+
+
 @dataclass
 class BanEntry:
     """One banned player. ``expires`` is ``"forever"`` or a vanilla date."""
@@ -135,14 +151,7 @@ class BanEntry:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> BanEntry:
-        fields = {}
-        for key, default in (("created", ""), ("source", "Server"), ("expires", FOREVER),
-                             ("reason", "Banned by an operator.")):
-            value = data.get(key, default)
-            if not isinstance(value, str):
-                raise EntryError(f"{key!r} must be a string, found {value!r}")
-            fields[key] = value
-        return cls(_require_uuid(data), _require_str(data, "name"), **fields)
+        return cls(_require_uuid(data), _require_str(data, "name"), **ban_fields(data))
 
     def expired(self, now: _dt.datetime | None = None) -> bool:
         """Whether a temporary ban has run out (an unreadable date never expires)."""
