@@ -29,6 +29,7 @@ class Versions:
     worlds: tuple[str, ...]
     codec: str
     python: str
+    java_edition: str = ""  # the Minecraft version clients join with, "26.1 (protocol 775)"
 
 
 def supported_worlds() -> tuple[str, ...]:
@@ -51,8 +52,11 @@ def versions() -> Versions:
         import wasmtime
 
         wasmtime_version = getattr(wasmtime, "__version__", "unknown")
+    from gui.server.java.version import game_version
+
+    java = game_version()
     return Versions(VERSION, wasmtime_version, supported_worlds(), codec.implementation(),
-                    platform.python_version())
+                    platform.python_version(), f"{java.name} (protocol {java.protocol})")
 
 
 def version_text() -> str:
@@ -61,5 +65,6 @@ def version_text() -> str:
     return (f"{COMMAND} {v.app}\n"
             f"wasmtime {v.wasmtime}\n"
             f"plugin world {', '.join(v.worlds)}\n"
+            f"Minecraft Java Edition {v.java_edition}\n"
             f"value codec: {v.codec}\n"
             f"Python {v.python}")

@@ -19,6 +19,7 @@ def version_rows(versions: Versions) -> list[tuple[str, str]]:
         ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__})"),
         ("wasmtime", versions.wasmtime),
         ("Pumpkin plugin world", ", ".join(versions.worlds)),
+        ("Minecraft Java Edition", versions.java_edition),
         ("Value codec", versions.codec),
         ("Python", versions.python),
         ("Application id", APP_ID),

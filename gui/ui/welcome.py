@@ -32,8 +32,9 @@ from gui.ui.icon import app_icon
 # What the app does, in the three words of the issue: run, install safely, watch.
 THREE_THINGS = (
     (QStyle.StandardPixmap.SP_ComputerIcon, "Run a server",
-     "A game server on this computer, with its console, players, and a playtest page "
-     "to try plugins without a game client."),
+     "A game server on this computer that Minecraft Java Edition 26.1 joins (address "
+     "127.0.0.1), with its console, players, and a playtest page to try plugins without "
+     "a game client."),
     (QStyle.StandardPixmap.SP_DialogApplyButton, "Install plugins safely",
      "Plugins are sandboxed WebAssembly. Downloads are checked against the repository's "
      "pinned key, and nothing is granted until you tick it, one permission at a time."),
