@@ -62,8 +62,8 @@ class NetworkConnection:
         teleport_id: The last teleport sent; movement is ignored until it is confirmed.
     """
 
-    def __init__(self, writer: asyncio.StreamWriter, address: str, version: GameVersion,
-                 on_close: Callable[[str], None]) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, address: str,
+                 version: GameVersion) -> None:
         self.address = address
         self.version = version
         self.state = "login"
@@ -74,7 +74,6 @@ class NetworkConnection:
         self.player: Player | None = None  # once the server admitted it
         self.on_teleport: Callable[[Position], None] | None = None  # the play session's
         self._writer = writer
-        self._on_close = on_close
         self._pending: list[tuple[str, object]] = []
         self._out = {state: version.clientbound(state)
                      for state in ("login", "configuration", "play")}
@@ -116,7 +115,6 @@ class NetworkConnection:
         self.state = "closed"
         self.closed_reason = reason
         self._writer.close()
-        self._on_close(reason)
 
     # -- players.Connection -----------------------------------------------------
 

@@ -247,7 +247,7 @@ class GameListener(TcpListener):
 
     async def _login(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                      peer: str, ip: str, protocol: int) -> None:
-        conn = NetworkConnection(writer, peer, self.version, lambda reason: None)
+        conn = NetworkConnection(writer, peer, self.version)
         start = await login.read_login_start(reader, conn, self.limits.handshake_s)
         name = start.name
         if protocol != self.version.protocol:

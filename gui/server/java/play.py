@@ -41,19 +41,6 @@ PLAY_LIMIT = 256 * 1024  # vanilla allows more for books; nothing here needs it
 CHUNK_BATCH = 64
 MAX_COORDINATE = 3.0e7  # vanilla's "Invalid move player packet received" bound
 MAX_CHAT = 256
-# Packets a client may send that change nothing here (and are not protocol errors).
-_IGNORED = frozenset({
-    "settings", "custom_payload", "player_loaded", "chunk_batch_received", "tick_end",
-    "message_acknowledgement", "chat_session_update", "pong", "client_command",
-    "arm_animation", "held_item_slot", "entity_action", "player_input", "abilities",
-    "close_window", "window_click", "use_item", "block_dig", "block_place", "use_entity",
-    "ping_request", "set_creative_slot", "recipe_book", "displayed_recipe", "select_trade",
-    "steer_boat", "vehicle_move", "spectate", "spectate_entity", "cookie_response",
-    "resource_pack_receive", "debug_subscription_request", "configuration_acknowledged",
-    "pick_item_from_block", "pick_item_from_entity", "set_slot_state", "set_difficulty",
-    "lock_difficulty", "name_item", "edit_book", "query_block_nbt", "query_entity_nbt",
-    "advancement_tab", "change_gamemode", "set_game_rule", "select_bundle_item",
-})
 
 
 class PlaySession:
@@ -206,8 +193,8 @@ class PlaySession:
         elif kind is None:
             raise ProtocolError(f"unknown play packet {packet.packet_id:#04x} from "
                                 f"{self.player.name}")
-        elif kind not in _IGNORED:
-            pass  # a valid packet of something this server does not model (inventory, ...)
+        # Any other packet of 26.1 is about what this server does not model
+        # (inventories, digging, entities, client settings): read and let go.
 
     async def _move(self, kind: str, packet: PacketReader) -> None:
         player = self.player
