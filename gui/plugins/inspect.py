@@ -18,6 +18,7 @@ from gui.hostapi import HostApi
 from gui.hostapi.scope import PluginScope
 from gui.plugins.registry import PluginMetadata
 from gui.runtime import GuestCallFailed, Limits, NotAPumpkinPlugin, PluginRuntime, Sandbox
+from gui.runtime.compile_worker import CompileWorkerFailed
 from gui.runtime.world import PACKAGE
 
 INSPECT_DEADLINE = 2.0
@@ -63,7 +64,9 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
             "component new)"
         )
     try:
-        compiled = await runtime.compile(wasm)
+        compiled = await runtime.compile(wasm, path.name)
+    except CompileWorkerFailed as exc:
+        raise InspectError(str(exc)) from exc
     except Exception as exc:
         raise InspectError(f"{path.name}: not a valid WebAssembly component: "
                            f"{str(exc).strip().splitlines()[0]}") from exc

@@ -54,6 +54,7 @@ from gui.runtime import (
     PluginRuntime,
     Sandbox,
 )
+from gui.runtime.compile_worker import CompileWorkerFailed
 from gui.runtime.memory import linear_memories
 from gui.server.events import ServerEvent
 from gui.server.text import TextComponent
@@ -175,7 +176,7 @@ class PluginManager:
     async def _read_and_compile(self, path: Path) -> Any:
         self.server.console.info("plugins", f"Compiling {path.name} ...")
         wasm = await asyncio.to_thread(path.read_bytes)
-        return await self.runtime.compile(wasm)
+        return await self.runtime.compile(wasm, path.name)
 
     async def load(self, path: Path) -> Plugin:
         """Load one .wasm that is already in the plugins dir."""
@@ -203,6 +204,8 @@ class PluginManager:
     async def _load_file(self, path: Path, compiled: Any) -> Plugin:
         key = path.stem
         plugin = self._find_by_path(path) or self._new_plugin(key, path)
+        if isinstance(compiled, CompileWorkerFailed):  # not the file's fault: say so
+            return self._refuse(plugin, str(compiled))
         if isinstance(compiled, Exception):
             return self._refuse(plugin, f"{path.name} is not a valid WebAssembly component: "
                                         f"{_first_line(compiled)}")

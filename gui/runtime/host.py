@@ -21,7 +21,14 @@ from typing import Any
 
 import wasmtime
 
-from gui.runtime.engine import CompiledComponent, ComponentCache, EpochTicker, create_engine
+from gui.runtime.compile_worker import CompileWorkers
+from gui.runtime.engine import (
+    WORKER_MIN_BYTES,
+    CompiledComponent,
+    ComponentCache,
+    EpochTicker,
+    create_engine,
+)
 from gui.runtime.instance import ExportTable, Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
 from gui.runtime.resources import HandleTable
@@ -78,9 +85,12 @@ class GuestCall:
 class PluginRuntime:
     """Engine, compile cache, epoch ticker and the runtime thread."""
 
-    def __init__(self, cache_dir: Path, *, compile_workers: int = 2) -> None:
+    def __init__(self, cache_dir: Path, *, compile_workers: int = 2,
+                 worker_min_bytes: int = WORKER_MIN_BYTES) -> None:
         self.engine = create_engine()
-        self.cache = ComponentCache(self.engine, cache_dir)
+        self.workers = CompileWorkers(niceness=COMPILE_NICENESS)
+        self.cache = ComponentCache(self.engine, cache_dir, workers=self.workers,
+                                    worker_min_bytes=worker_min_bytes)
         self.thread = RuntimeThread()
         self._ticker = EpochTicker(self.engine)
         self._compile_pool = concurrent.futures.ThreadPoolExecutor(
@@ -95,10 +105,13 @@ class PluginRuntime:
             self._ticker.start()
             self.thread.start()
 
-    async def compile(self, wasm: bytes) -> CompiledComponent:
-        """Compile (or load from cache) off every thread that serves people."""
+    async def compile(self, wasm: bytes, plugin: str = "the plugin") -> CompiledComponent:
+        """Compile (or load from cache) off every thread that serves people.
+
+        ``plugin`` names the component in errors (its file name).
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm)
+        return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm, plugin)
 
 
     async def link(self, name: str, compiled: CompiledComponent,
@@ -159,6 +172,7 @@ class PluginRuntime:
         return await self.thread.run(fn, *args)
 
     def shutdown(self) -> None:
+        self.workers.stop()
         self.thread.stop()
         self._ticker.stop()
         self._compile_pool.shutdown(wait=True, cancel_futures=True)
