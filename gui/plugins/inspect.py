@@ -78,18 +78,22 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
     except NotAPumpkinPlugin as exc:
         raise InspectError(f"{path.name}: not a Pumpkin plugin: {exc}") from exc
     limits = Limits(load_deadline=INSPECT_DEADLINE)
+    instance = None
     try:
         instance = await runtime.instantiate(linked, limits=limits, sandbox=Sandbox(),
                                              stdout=output.append, stderr=output.append)
         await runtime.call(instance, "init-plugin", deadline=INSPECT_DEADLINE)
         raw = await runtime.call(instance, "get-metadata", deadline=INSPECT_DEADLINE)
-        await runtime.run(instance.close)
     except GuestCallFailed as failed:
         raise InspectError(f"{path.name}: reading its metadata failed "
                            f"({failed.fault.kind}: {failed.fault.message})") from failed
     except Exception as exc:
         raise InspectError(f"{path.name}: could not instantiate: "
                            f"{str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        if instance is not None:  # its Store, memory and host handles go now
+            await runtime.run(instance.close)
+            await runtime.run(linked.table.clear)
     return Inspection(
         path=path,
         sha256=await asyncio.to_thread(lambda: hashlib.sha256(wasm).hexdigest()),

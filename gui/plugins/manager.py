@@ -394,6 +394,7 @@ class PluginManager:
         plugin = await self.unload(name)
         plugin.lifecycle.move(S.REMOVED)
         del self.plugins[plugin.name]
+        await self._release_linked(plugin)
         plugin.log.close()
         await asyncio.to_thread(plugin.path.unlink, True)
         if not keep_data:
@@ -515,7 +516,7 @@ class PluginManager:
             await asyncio.to_thread(pending.staged_path.unlink, True)
         if new_wasm.parent == self.paths.plugins_dir / STAGED_DIR:
             await asyncio.to_thread(new_wasm.unlink, True)
-        plugin.linked = None
+        await self._release_linked(plugin)
         await self.load(plugin.path)
 
     async def _restore_staged(self) -> None:
@@ -580,6 +581,12 @@ class PluginManager:
         plugin.scope.commands.clear()
         plugin.scope.tasks.clear()
         plugin.scope.permission_nodes.clear()
+
+    async def _release_linked(self, plugin: Plugin) -> None:
+        """Let go of the old version's linker and component (see PluginRuntime.release)."""
+        linked, plugin.linked, plugin.compiled = plugin.linked, None, None
+        if linked is not None:
+            await self.runtime.release(linked)
 
     async def _discard_instance(self, plugin: Plugin) -> None:
         """Close the instance and release every host object it still held."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import logging
 import os
 import sys
@@ -31,6 +32,7 @@ from gui.runtime.engine import (
 )
 from gui.runtime.instance import ExportTable, Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
+from gui.runtime.memory import release_free_memory
 from gui.runtime.resources import HandleTable
 from gui.runtime.thread import RuntimeThread
 from gui.runtime.values import ValueBridge
@@ -166,6 +168,24 @@ class PluginRuntime:
             return results
 
         return await self.thread.run(run_all)
+
+    async def release(self, linked: LinkedPlugin) -> None:
+        """Free a linked plugin's Linker and host handles (the plugin is removed or replaced).
+
+        wasmtime-py keeps host functions in a module-level table until their
+        Linker is freed, and a plugin's host functions lead back to its
+        LinkedPlugin (through the plugin's scope), so the garbage collector
+        never frees them: each removed plugin kept its linker, its compiled
+        component and everything they reach. Done on the runtime thread,
+        which owns every wasmtime object.
+        """
+        def drop() -> None:
+            linked.table.clear()
+            linked.linker = None  # type: ignore[assignment]  # released: never linked again
+            gc.collect()  # the cycles through its scope and host functions, at once
+            release_free_memory()
+
+        await self.thread.run(drop)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run arbitrary runtime-thread work (e.g. closing an instance)."""

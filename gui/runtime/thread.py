@@ -68,6 +68,9 @@ class RuntimeThread:
                 future.set_result(fn(*args))
             except BaseException as exc:  # handed to the waiter, never lost
                 future.set_exception(exc)
+            # Idle, this thread must not keep the last job's work and result alive
+            # (a released plugin's linker and component, say) until the next job.
+            job = future = fn = args = None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish queued jobs, then end the thread."""
