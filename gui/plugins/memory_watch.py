@@ -116,7 +116,8 @@ class MemorySnapshot:
         parts = [f"whole app, {self.app.anonymous / MIB:.0f} MiB anonymous"]
         added = self.added_by_plugins
         if added is not None and self.plugins:
-            parts.append(f"{len(self.plugins)} plugins: +{added / MIB:.0f} MiB, "
+            count = len(self.plugins)
+            parts.append(f"{count} plugin{'s' if count != 1 else ''}: +{added / MIB:.0f} MiB, "
                          f"linear {self.linear_total / MIB:.0f} MiB")
         worrying = [p for p in self.plugins.values() if p.worrying]
         parts += [f"{p.name} grows {p.rate * 60 / MIB:.1f} MiB/min" for p in worrying

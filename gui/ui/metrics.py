@@ -99,5 +99,7 @@ def memory_chart_note(snapshot: MemorySnapshot | None) -> str:
         return f"{growing[0].name} keeps growing!"
     added = snapshot.added_by_plugins
     if added is not None and snapshot.plugins:
-        return f"whole app; {len(snapshot.plugins)} plugins +{added / (1024 * 1024):.0f} MiB"
+        count = len(snapshot.plugins)
+        return (f"whole app; {count} plugin{'s' if count != 1 else ''} "
+                f"+{added / (1024 * 1024):.0f} MiB")
     return "whole app"
