@@ -93,7 +93,7 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
     finally:
         if instance is not None:  # its Store, memory and host handles go now
             await runtime.run(instance.close)
-            await runtime.run(linked.table.clear)
+        await runtime.release(linked)  # and its linker, then the heap goes back
     return Inspection(
         path=path,
         sha256=await asyncio.to_thread(lambda: hashlib.sha256(wasm).hexdigest()),

@@ -55,7 +55,7 @@ from gui.runtime import (
     Sandbox,
 )
 from gui.runtime.compile_worker import CompileWorkerFailed
-from gui.runtime.memory import linear_memories
+from gui.runtime.memory import linear_memories, release_free_memory
 from gui.server.events import ServerEvent
 from gui.server.text import TextComponent
 
@@ -170,7 +170,9 @@ class PluginManager:
         for path, result in zip(files, compiled, strict=True):
             plugin = await self._load_file(path, result)
             loaded.append(plugin)
+        del compiled  # what failed to load goes now, not with the next start
         await self._restore_staged()
+        await asyncio.to_thread(release_free_memory)  # the burst's freed heap, back
         return loaded
 
     async def _read_and_compile(self, path: Path) -> Any:
@@ -546,6 +548,7 @@ class PluginManager:
             kept = plugin.lifecycle.state is S.QUARANTINED
             try:
                 await self.unload(name, target=S.QUARANTINED if kept else S.DISABLED)
+                await self._release_linked(plugin)  # the next start links afresh
             except Exception:
                 log.exception("unloading plugin %s failed", name)
         await asyncio.sleep(0)  # let lines posted by the last guest calls land

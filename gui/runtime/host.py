@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import gc
 import logging
 import os
 import sys
@@ -182,7 +181,6 @@ class PluginRuntime:
         def drop() -> None:
             linked.table.clear()
             linked.linker = None  # type: ignore[assignment]  # released: never linked again
-            gc.collect()  # the cycles through its scope and host functions, at once
             release_free_memory()
 
         await self.thread.run(drop)

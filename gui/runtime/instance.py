@@ -167,9 +167,13 @@ class PluginInstance:
         self._funcs: dict[str, PreparedFunc | component.Func] = {}
 
     def _remember_stderr(self, sink: OutputSink) -> OutputSink:
+        # Closes over the list, not self: a cycle through the instance would keep
+        # its export table alive until a full garbage collection.
+        recent = self.recent_stderr
+
         def remember(line: str) -> None:
-            self.recent_stderr.append(line)
-            del self.recent_stderr[:-40]
+            recent.append(line)
+            del recent[:-40]
             sink(line)
 
         return remember
