@@ -31,7 +31,7 @@ from gui.runtime.engine import (
 )
 from gui.runtime.instance import ExportTable, Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
-from gui.runtime.memory import release_free_memory
+from gui.runtime.memory import release_free_memory, return_large_blocks_at_once
 from gui.runtime.resources import HandleTable
 from gui.runtime.thread import RuntimeThread
 from gui.runtime.values import ValueBridge
@@ -88,6 +88,7 @@ class PluginRuntime:
 
     def __init__(self, cache_dir: Path, *, compile_workers: int = 2,
                  worker_min_bytes: int = WORKER_MIN_BYTES) -> None:
+        return_large_blocks_at_once()  # .wasm files and artifacts are tens of MB
         self.engine = create_engine()
         self.workers = CompileWorkers(niceness=COMPILE_NICENESS)
         self.cache = ComponentCache(self.engine, cache_dir, workers=self.workers,
