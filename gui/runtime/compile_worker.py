@@ -63,6 +63,12 @@ class CompileWorkers:
         self._closed = False
         self.started = 0  # workers started so far (for tests and the bench)
 
+    @property
+    def available(self) -> bool:
+        """Whether workers can start: a frozen app (PyInstaller and the like) has no
+        ``python -m``, so it compiles in-process as before."""
+        return not getattr(sys, "frozen", False)
+
     def pids(self) -> list[int]:
         """Process ids of the workers compiling now."""
         with self._lock:

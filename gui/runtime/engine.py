@@ -135,7 +135,8 @@ class ComponentCache:
             except wasmtime.WasmtimeError as exc:
                 log.warning("Discarding unusable compile cache entry %s: %s", artifact, exc)
                 artifact.unlink(missing_ok=True)
-        if self.workers is not None and len(wasm) >= self.worker_min_bytes:
+        if (self.workers is not None and self.workers.available
+                and len(wasm) >= self.worker_min_bytes):
             try:
                 self.workers.compile(wasm, artifact, plugin)
             except ArtifactUnwritable as exc:  # compile here, keep it in memory only
