@@ -13,7 +13,8 @@ the next one's baseline:
     plugin (every memory of every core instance in it), so the overhead is a
     ratio;
 (c) ``window``: the window on a fresh profile after the bundled samples are
-    built and inspected (SDK builds reused, compiles and inspections fresh);
+    built and inspected (SDK builds reused, compiles and inspections fresh),
+    and then with two of them installed from the samples source;
 (d) ``cycles``: 10 install / uninstall cycles of one sample through the
     market's sideload path; the growth is what is not given back.
 
@@ -71,6 +72,7 @@ def run(options: Options) -> dict[str, float]:
         "window_after_samples_pss_mb": window["pss"],
         "window_after_samples_anon_mb": window["anon"],
         "window_compiles": window["compiles"],
+        "window_two_installed_mb": window["two_installed"]["rss"],
         "install_cycles": CYCLES,
         "install_cycles_growth_mb": median([c["last"]["rss"] - c["first"]["rss"]
                                             for c in cycles]),

@@ -11,7 +11,8 @@ of :func:`gui.runtime.memory.process_memory` figures (MiB) on stdout:
   the market's sideload path and uninstalled ROUNDS times, measured after
   the first cycle and after the last;
 - ``window``: the window on a fresh profile, after the bundled samples are
-  built (SDK builds reused from the devkit cache) and inspected.
+  built (SDK builds reused from the devkit cache) and inspected, then with
+  two of them installed from the samples source.
 
 Each figure is taken after a full garbage collection and a short settle, the
 way an admin would read a task manager.
@@ -33,6 +34,11 @@ from gui.runtime.memory import process_memory
 
 MIB = 1024 * 1024
 SETTLE_S = 1.0
+TWO_INSTALLED = ("greeter", "dice")
+
+
+async def _grant_nothing(request: Any) -> set[str]:
+    return set()
 
 
 def snapshot() -> dict[str, float]:
@@ -83,12 +89,9 @@ async def _plugins(files: list[Path]) -> dict[str, Any]:
 
 
 async def _cycles(file: Path, rounds: int) -> dict[str, Any]:
-    async def grant_nothing(request: Any) -> set[str]:
-        return set()
-
     async with _headless_profile([]) as core:
         async def cycle() -> None:
-            result = await core.market.install_file(file, grant_nothing, allow_unsigned=True)
+            result = await core.market.install_file(file, _grant_nothing, allow_unsigned=True)
             await core.market.uninstall(result.name)
 
         await cycle()  # the first cycle pays for what is made once (types, codecs)
@@ -143,6 +146,12 @@ async def _window_run() -> dict[str, Any]:
         figures = await _settled()
         figures["at_start"] = started
         figures["compiles"] = core.runtime.cache.compiles
+        for name in TWO_INSTALLED:  # what an admin does next, from the samples source
+            await core.market.install(await core.market.find(name), _grant_nothing)
+        running = [p.name for p in core.plugins.plugins.values() if p.is_live()]
+        if sorted(running) != sorted(TWO_INSTALLED):
+            raise RuntimeError(f"installed {TWO_INSTALLED}, running {running}")
+        figures["two_installed"] = await _settled()
         app.request_quit()
         await app._finished.wait()
         return figures
