@@ -44,9 +44,11 @@ from gui.permissions import (
 )
 from gui.plugins import PluginManager, PluginState, PluginUpdateAvailable
 from gui.plugins.files import set_max_plugin_bytes
+from gui.plugins.memory_watch import MemoryWatch
 from gui.profile_lock import ProfileLock, lock_path
 from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
+from gui.runtime.memory import process_memory
 from gui.server.console import ConsoleLog
 from gui.server.instance import ServerInstance
 from gui.settings import AppSettings, PluginSettings
@@ -103,6 +105,9 @@ class ServerCore:
         self.market = Marketplace(paths, self.runtime, grants=self.grants, policy=policy,
                                   settings=self.settings, manager=self.plugins)
         self.build_samples = os.environ.get(BUILD_SAMPLES_ENV, "1") != "0"
+        # The app's and each plugin's memory, and who grows (gui/plugins/memory_watch.py).
+        self.memory = MemoryWatch(warn=lambda plugin, message: self.console.warn(
+            plugin, f"memory: {message}; at the limit it fails and is restarted"))
         self.server.before_stop(self._stop_watching)
         self.server.before_stop(self._remember_kept_down)  # however the stop was asked for
         self.server.before_stop(self.plugins.shutdown, name="unloading plugins",
@@ -166,6 +171,7 @@ class ServerCore:
         await self._start_plugins()
 
     async def _start_plugins(self) -> None:
+        self.memory.mark_base(await asyncio.to_thread(process_memory))
         await self.plugins.load_all(skip=self._kept_down)
         await self._stop_watching()
         if self.server.state != "running":  # stopped while the plugins loaded
@@ -201,6 +207,8 @@ class ServerCore:
         while True:
             try:
                 await self.plugins.sample_memory()
+                app = await asyncio.to_thread(process_memory)
+                self.memory.sample(list(self.plugins.plugins.values()), app)
             except Exception:  # a figure on a page is never worth stopping the server
                 log.exception("reading plugin memory failed")
             await asyncio.sleep(MEMORY_SAMPLE_S)

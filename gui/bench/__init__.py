@@ -9,12 +9,12 @@ what closing notes quote.
 
 from __future__ import annotations
 
-from gui.bench import clients, dispatch, fanout, load, runaway
+from gui.bench import clients, dispatch, fanout, load, memory, runaway
 from gui.bench.common import Bench, Options
 
 REGISTRY: dict[str, Bench] = {}
 
-for _module in (dispatch, runaway, load, fanout, clients):
+for _module in (dispatch, runaway, load, fanout, memory, clients):
     for _bench in _module.BENCHES:
         REGISTRY[_bench.name] = _bench
 

@@ -13,7 +13,7 @@ from gui.paths import AppPaths
 
 
 def register(commands: argparse._SubParsersAction, profile_options: Callable) -> None:
-    bench = commands.add_parser("bench", help="measure speed side by side (medians)")
+    bench = commands.add_parser("bench", help="measure speed and memory side by side (medians)")
     bench.add_argument("names", nargs="*", metavar="NAME",
                        help="benchmarks to run (default: all); see --list")
     bench.add_argument("--json", action="store_true",

@@ -19,6 +19,7 @@ from gui.hostapi.scope import PluginScope
 from gui.plugins.files import PluginFileError, read_plugin_file_async
 from gui.plugins.registry import PluginMetadata
 from gui.runtime import GuestCallFailed, Limits, NotAPumpkinPlugin, PluginRuntime, Sandbox
+from gui.runtime.compile_worker import CompileWorkerFailed
 from gui.runtime.world import PACKAGE
 
 INSPECT_DEADLINE = 2.0
@@ -66,7 +67,9 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
             "component new)"
         )
     try:
-        compiled = await runtime.compile(wasm)
+        compiled = await runtime.compile(wasm, path.name)
+    except CompileWorkerFailed as exc:
+        raise InspectError(str(exc)) from exc
     except Exception as exc:
         raise InspectError(f"{path.name}: not a valid WebAssembly component: "
                            f"{str(exc).strip().splitlines()[0]}") from exc
@@ -78,18 +81,22 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
     except NotAPumpkinPlugin as exc:
         raise InspectError(f"{path.name}: not a Pumpkin plugin: {exc}") from exc
     limits = Limits(load_deadline=INSPECT_DEADLINE)
+    instance = None
     try:
         instance = await runtime.instantiate(linked, limits=limits, sandbox=Sandbox(),
                                              stdout=output.append, stderr=output.append)
         await runtime.call(instance, "init-plugin", deadline=INSPECT_DEADLINE)
         raw = await runtime.call(instance, "get-metadata", deadline=INSPECT_DEADLINE)
-        await runtime.run(instance.close)
     except GuestCallFailed as failed:
         raise InspectError(f"{path.name}: reading its metadata failed "
                            f"({failed.fault.kind}: {failed.fault.message})") from failed
     except Exception as exc:
         raise InspectError(f"{path.name}: could not instantiate: "
                            f"{str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        if instance is not None:  # its Store, memory and host handles go now
+            await runtime.run(instance.close)
+        await runtime.release(linked)  # and its linker, then the heap goes back
     return Inspection(
         path=path,
         sha256=await asyncio.to_thread(lambda: hashlib.sha256(wasm).hexdigest()),

@@ -59,7 +59,8 @@ from gui.runtime import (
     PluginRuntime,
     Sandbox,
 )
-from gui.runtime.memory import linear_memories
+from gui.runtime.compile_worker import CompileWorkerFailed
+from gui.runtime.memory import linear_memories, release_free_memory
 from gui.server.events import ServerEvent
 from gui.server.text import TextComponent
 
@@ -174,7 +175,9 @@ class PluginManager:
         for path, result in zip(files, compiled, strict=True):
             plugin = await self._load_file(path, result)
             loaded.append(plugin)
+        del compiled  # what failed to load goes now, not with the next start
         await self._restore_staged()
+        await asyncio.to_thread(release_free_memory)  # the burst's freed heap, back
         return loaded
 
     async def _read_and_compile(self, path: Path) -> Any:
@@ -182,7 +185,7 @@ class PluginManager:
         wasm = await read_plugin_file_async(path)
         if not wasm.startswith(b"\0asm"):  # never parsed as WAT text: that costs gigabytes
             raise ValueError("not a WebAssembly binary (no \\0asm header)")
-        return await self.runtime.compile(wasm)
+        return await self.runtime.compile(wasm, path.name)
 
     async def load(self, path: Path) -> Plugin:
         """Load one .wasm that is already in the plugins dir."""
@@ -212,6 +215,8 @@ class PluginManager:
         plugin = self._find_by_path(path) or self._new_plugin(key, path)
         if isinstance(compiled, PluginFileError):
             return self._refuse(plugin, f"{compiled}; skipped")
+        if isinstance(compiled, CompileWorkerFailed):  # not the file's fault: say so
+            return self._refuse(plugin, str(compiled))
         if isinstance(compiled, Exception):
             return self._refuse(plugin, f"{path.name} is not a valid WebAssembly component: "
                                         f"{_first_line(compiled)}")
@@ -400,6 +405,7 @@ class PluginManager:
         plugin = await self.unload(name)
         plugin.lifecycle.move(S.REMOVED)
         del self.plugins[plugin.name]
+        await self._release_linked(plugin)
         plugin.log.close()
         await asyncio.to_thread(plugin.path.unlink, True)
         if not keep_data:
@@ -521,7 +527,7 @@ class PluginManager:
             await asyncio.to_thread(pending.staged_path.unlink, True)
         if new_wasm.parent == self.paths.plugins_dir / STAGED_DIR:
             await asyncio.to_thread(new_wasm.unlink, True)
-        plugin.linked = None
+        await self._release_linked(plugin)
         await self.load(plugin.path)
 
     async def _restore_staged(self) -> None:
@@ -551,6 +557,7 @@ class PluginManager:
             kept = plugin.lifecycle.state is S.QUARANTINED
             try:
                 await self.unload(name, target=S.QUARANTINED if kept else S.DISABLED)
+                await self._release_linked(plugin)  # the next start links afresh
             except Exception:
                 log.exception("unloading plugin %s failed", name)
         await asyncio.sleep(0)  # let lines posted by the last guest calls land
@@ -586,6 +593,12 @@ class PluginManager:
         plugin.scope.commands.clear()
         plugin.scope.tasks.clear()
         plugin.scope.permission_nodes.clear()
+
+    async def _release_linked(self, plugin: Plugin) -> None:
+        """Let go of the old version's linker and component (see PluginRuntime.release)."""
+        linked, plugin.linked, plugin.compiled = plugin.linked, None, None
+        if linked is not None:
+            await self.runtime.release(linked)
 
     async def _discard_instance(self, plugin: Plugin) -> None:
         """Close the instance and release every host object it still held."""

@@ -15,6 +15,7 @@ from gui.plugins.logs import PluginLog
 
 if TYPE_CHECKING:
     from gui.hostapi.scope import PluginScope
+    from gui.plugins.memory_watch import PluginMemory
     from gui.plugins.updates import PendingUpdate
     from gui.runtime import LinkedPlugin, PluginInstance
     from gui.runtime.engine import CompiledComponent
@@ -95,6 +96,9 @@ class Plugin:
     # Linear memory of the running instance, bytes (None: not running, or unknown
     # on this platform); refreshed by PluginManager.sample_memory.
     memory_bytes: int | None = None
+    # Its linear memory, share of the app and trend, refreshed with memory_bytes
+    # by the core's MemoryWatch (None until the first sample while it runs).
+    memory: PluginMemory | None = None
     # A newer .wasm held for review while this version keeps running (see updates.py).
     pending_update: PendingUpdate | None = None
 

@@ -6,7 +6,10 @@ seconds; each guest call sets its deadline in ticks, so a spinning plugin is
 interrupted within its deadline plus one tick.
 
 Compiled components are cached as serialized artifacts keyed by the .wasm's
-sha256 and the wasmtime version, so a second start compiles nothing.
+sha256 and the wasmtime version, so a second start compiles nothing. A large
+component is compiled in a worker process (:mod:`gui.runtime.compile_worker`)
+that writes the artifact, so the compiler's heap never lands in the app;
+every component then comes into the app by mapping its artifact.
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ from wasmtime import component
 
 from gui.paths import atomic_write_with
 from gui.runtime.codec import compile_component, write_serialized
+from gui.runtime.compile_worker import ArtifactUnwritable, CompileWorkers
 
 log = logging.getLogger(__name__)
 
 EPOCH_TICK = 0.010  # seconds per epoch tick
+# Components from this size on compile in a worker process. Below it the
+# compiler's heap is a few MB and a process start (~0.3 s) would cost more
+# than the compile (hand-written WAT fixtures are ~0.5 MB, SDK plugins 32 MB).
+WORKER_MIN_BYTES = 4 * 1024 * 1024
 WASMTIME_VERSION = version("wasmtime")
 
 
@@ -94,15 +102,29 @@ class ComponentCache:
     discarded and recompiled.
     """
 
-    def __init__(self, engine: wasmtime.Engine, cache_dir: Path) -> None:
+    def __init__(self, engine: wasmtime.Engine, cache_dir: Path, *,
+                 workers: CompileWorkers | None = None,
+                 worker_min_bytes: int = WORKER_MIN_BYTES) -> None:
         self._engine = engine
         self._dir = cache_dir
+        self.workers = workers
+        self.worker_min_bytes = worker_min_bytes
         self.compiles = 0  # how many real compilations happened (for tests and bench)
 
     def artifact_path(self, sha256: str) -> Path:
         return self._dir / f"{sha256}-wasmtime{WASMTIME_VERSION}.cwasm"
 
-    def load(self, wasm: bytes) -> CompiledComponent:
+    def load(self, wasm: bytes, plugin: str = "the plugin") -> CompiledComponent:
+        """The compiled component of ``wasm``: mapped from the cache, else compiled.
+
+        Args:
+            wasm: The component's bytes.
+            plugin: What to call it in errors (its file name).
+
+        Raises:
+            wasmtime.WasmtimeError: not a valid component.
+            CompileWorkerFailed: the compile worker crashed or was killed.
+        """
         started = time.perf_counter()
         digest = hashlib.sha256(wasm).hexdigest()
         artifact = self.artifact_path(digest)
@@ -113,6 +135,16 @@ class ComponentCache:
             except wasmtime.WasmtimeError as exc:
                 log.warning("Discarding unusable compile cache entry %s: %s", artifact, exc)
                 artifact.unlink(missing_ok=True)
+        if (self.workers is not None and self.workers.available
+                and len(wasm) >= self.worker_min_bytes):
+            try:
+                self.workers.compile(wasm, artifact, plugin)
+            except ArtifactUnwritable as exc:  # compile here, keep it in memory only
+                log.warning("Could not write compile cache entry %s: %s", artifact, exc)
+            else:
+                self.compiles += 1
+                comp = component.Component.deserialize_file(self._engine, str(artifact))
+                return CompiledComponent(comp, digest, False, time.perf_counter() - started)
         comp = compile_component(self._engine, wasm)
         self.compiles += 1
         try:

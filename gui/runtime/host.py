@@ -21,9 +21,17 @@ from typing import Any
 
 import wasmtime
 
-from gui.runtime.engine import CompiledComponent, ComponentCache, EpochTicker, create_engine
+from gui.runtime.compile_worker import CompileWorkers
+from gui.runtime.engine import (
+    WORKER_MIN_BYTES,
+    CompiledComponent,
+    ComponentCache,
+    EpochTicker,
+    create_engine,
+)
 from gui.runtime.instance import ExportTable, Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
+from gui.runtime.memory import release_free_memory, return_large_blocks_at_once
 from gui.runtime.resources import HandleTable
 from gui.runtime.thread import RuntimeThread
 from gui.runtime.values import ValueBridge
@@ -78,9 +86,13 @@ class GuestCall:
 class PluginRuntime:
     """Engine, compile cache, epoch ticker and the runtime thread."""
 
-    def __init__(self, cache_dir: Path, *, compile_workers: int = 2) -> None:
+    def __init__(self, cache_dir: Path, *, compile_workers: int = 2,
+                 worker_min_bytes: int = WORKER_MIN_BYTES) -> None:
+        return_large_blocks_at_once()  # .wasm files and artifacts are tens of MB
         self.engine = create_engine()
-        self.cache = ComponentCache(self.engine, cache_dir)
+        self.workers = CompileWorkers(niceness=COMPILE_NICENESS)
+        self.cache = ComponentCache(self.engine, cache_dir, workers=self.workers,
+                                    worker_min_bytes=worker_min_bytes)
         self.thread = RuntimeThread()
         self._ticker = EpochTicker(self.engine)
         self._compile_pool = concurrent.futures.ThreadPoolExecutor(
@@ -95,10 +107,13 @@ class PluginRuntime:
             self._ticker.start()
             self.thread.start()
 
-    async def compile(self, wasm: bytes) -> CompiledComponent:
-        """Compile (or load from cache) off every thread that serves people."""
+    async def compile(self, wasm: bytes, plugin: str = "the plugin") -> CompiledComponent:
+        """Compile (or load from cache) off every thread that serves people.
+
+        ``plugin`` names the component in errors (its file name).
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm)
+        return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm, plugin)
 
 
     async def link(self, name: str, compiled: CompiledComponent,
@@ -154,11 +169,29 @@ class PluginRuntime:
 
         return await self.thread.run(run_all)
 
+    async def release(self, linked: LinkedPlugin) -> None:
+        """Free a linked plugin's Linker and host handles (the plugin is removed or replaced).
+
+        wasmtime-py keeps host functions in a module-level table until their
+        Linker is freed, and a plugin's host functions lead back to its
+        LinkedPlugin (through the plugin's scope), so the garbage collector
+        never frees them: each removed plugin kept its linker, its compiled
+        component and everything they reach. Done on the runtime thread,
+        which owns every wasmtime object.
+        """
+        def drop() -> None:
+            linked.table.clear()
+            linked.linker = None  # type: ignore[assignment]  # released: never linked again
+            release_free_memory()
+
+        await self.thread.run(drop)
+
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run arbitrary runtime-thread work (e.g. closing an instance)."""
         return await self.thread.run(fn, *args)
 
     def shutdown(self) -> None:
+        self.workers.stop()
         self.thread.stop()
         self._ticker.stop()
         self._compile_pool.shutdown(wait=True, cancel_futures=True)

@@ -162,16 +162,24 @@ class PluginInstance:
         self.store.set_wasi(self._wasi_config(sandbox))
         self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
         before = memory.bases()
-        self._instance = linker.instantiate(self.store, comp)
+        try:
+            self._instance: component.Instance | None = linker.instantiate(self.store, comp)
+        except BaseException:
+            self._drop_store()  # a refused instance must not keep its Store either
+            raise
         # The linear memories this instance made (see gui/runtime/memory.py).
         self.memory_bases = memory.bases() - before
         self._exports = exports
         self._funcs: dict[str, PreparedFunc | PythonPreparedFunc | component.Func] = {}
 
     def _remember_stderr(self, sink: OutputSink) -> OutputSink:
+        # Closes over the list, not self: a cycle through the instance would keep
+        # its export table alive until a full garbage collection.
+        recent = self.recent_stderr
+
         def remember(line: str) -> None:
-            self.recent_stderr.append(line)
-            del self.recent_stderr[:-40]
+            recent.append(line)
+            del recent[:-40]
             sink(line)
 
         return remember
@@ -200,6 +208,7 @@ class PluginInstance:
         entry = self._exports.signature(export)
         func = self._funcs.get(export)
         if func is None:
+            assert self._instance is not None and self.store is not None  # not dead
             raw = self._instance.get_func(self.store, entry.index)
             if self._plain:
                 func = raw
@@ -233,9 +242,25 @@ class PluginInstance:
         return None if self.dead else memory.size_of(self.memory_bases, memories)
 
     def close(self) -> None:
+        """Mark the instance dead and free its Store (runtime thread; idempotent)."""
         self.dead = True
         self._stdout.flush()
         self._stderr.flush()
+        self._drop_store()
+
+    def _drop_store(self) -> None:
+        """Free the Store, its linear memories and its WASI context now.
+
+        wasmtime-py keeps the WASI output callbacks (``stdout_custom``) in a
+        module-level table until the Store's WASI context is freed, and those
+        callbacks lead back here: left to the garbage collector, the Store of
+        every closed instance (its linear memory, ~26 MB for an SDK plugin,
+        and, through the plugin's log sink, its compiled component) stayed
+        for good. Dropped here, on the runtime thread that owns every Store.
+        """
+        self._funcs = {}
+        self._instance = None
+        self.store = None  # type: ignore[assignment]  # dead: nothing enters it again
 
 
 # A plugin's output line longer than this is cut into pieces of this size.

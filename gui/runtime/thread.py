@@ -62,12 +62,20 @@ class RuntimeThread:
             if job is _STOP:
                 return
             future, fn, args = job
+            # This thread must not keep a job's work alive (a released plugin's
+            # linker and component, say) once its waiter resumes, nor until the next job.
+            job = None
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(fn(*args))
+                result = fn(*args)
             except BaseException as exc:  # handed to the waiter, never lost
+                fn = args = None
                 future.set_exception(exc)
+            else:
+                fn = args = None
+                future.set_result(result)
+            future = result = None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish queued jobs, then end the thread."""

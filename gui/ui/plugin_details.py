@@ -337,6 +337,20 @@ class PluginDetails(QWidget):
             self.log.appendPlainText(f"{clock} [{line.level.upper()}] {line.message}")
 
 
+def memory_trend_text(figures: Any) -> str:
+    """Its share of the app and, when it keeps growing, how soon it hits its limit."""
+    if figures is None:
+        return ""
+    text = ""
+    if figures.share is not None:
+        text += f" linear; ~{figures.share / MIB:.0f} MiB share of the app"
+    if figures.rate and figures.rate > 0:
+        text += f"; growing {figures.rate * 60 / MIB:.1f} MiB/min"
+        if figures.worrying and figures.seconds_to_limit is not None:
+            text += f", the limit in ~{max(1, round(figures.seconds_to_limit / 60))} min"
+    return text
+
+
 def memory_text(plugin: Any) -> str:
     """The plugin's linear memory against its limit, as the counters show it."""
     limits = getattr(plugin.instance, "limits", None)
@@ -348,4 +362,5 @@ def memory_text(plugin: Any) -> str:
         return f"limit {limit} (usage not readable on this system)"
     amount = f"{used / MIB:.1f} MiB" if used >= MIB else f"{used // 1024} KiB"
     share = used / limits.memory_bytes * 100 if limits.memory_bytes else 0.0
-    return f"{amount} of {limit} ({'<1' if 0 < share < 1 else f'{share:.0f}'}%)"
+    text = f"{amount} of {limit} ({'<1' if 0 < share < 1 else f'{share:.0f}'}%)"
+    return text + memory_trend_text(getattr(plugin, "memory", None))

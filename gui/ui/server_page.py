@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from gui.control import ServerControl
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.console_view import ConsoleView
-from gui.ui.metrics import MetricsSampler
+from gui.ui.metrics import MetricsSampler, memory_chart_note
 from gui.ui.players_view import PlayersView
 from gui.ui.sparkline import Sparkline
 from gui.ui.tasks import TaskRunner
@@ -127,7 +127,10 @@ class MetricsPanel(QWidget):
         s = self.sampler.sample()
         self.tps.add(s.tps)
         self.mspt.add(s.mspt)
-        self.memory.add(s.memory_mb, "whole app")
+        self.memory.add(s.memory_mb, memory_chart_note(s.memory))
+        if s.memory is not None and s.memory.app is not None:
+            self.memory.setToolTip(f"Memory: {self.memory.current_text()} resident "
+                                   f"({s.memory.note()})")
         self.calls.add(s.call_ms, f"{s.calls} calls/s, max {s.call_max_ms:.1f} ms"
                        if s.calls else "no calls")
 

@@ -160,6 +160,12 @@ def test_charts_sample_the_running_server(make_app, qtbot):
     qtbot.waitUntil(lambda: len(metrics.tps.values) >= 2, timeout=5_000)
     assert metrics.tps.values[-1] > 10
     assert metrics.memory.values[-1] > 10
+    # Once the core has read the app and its plugins, the chart shows the bench's figure.
+    qtbot.waitUntil(lambda: app.core.memory.last.app is not None
+                    and "echo" in app.core.memory.last.plugins, timeout=5_000)
+    qtbot.waitUntil(lambda: metrics.memory.note.startswith("whole app; 1 plugin +"),
+                    timeout=5_000)
+    assert "1 plugin: +" in metrics.memory.toolTip() and "linear" in metrics.memory.toolTip()
     app.window.server_page.run_command("playtest join Bob")
     qtbot.waitUntil(lambda: app.window.server_page.players.names() == ["Bob"])
     app.window.server_page.run_command("playtest run Bob ping")
