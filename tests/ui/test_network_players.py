@@ -28,14 +28,13 @@ class BotThread(threading.Thread):
         self.spawned = threading.Event()
         self.kicked: dict | None = None
         self.error: BaseException | None = None
-        self.done = threading.Event()
+        self.done = threading.Event()  # set once it saw its kick (or failed)
 
     def run(self) -> None:
         try:
             asyncio.run(self._scenario())
         except BaseException as exc:  # reported to the test
             self.error = exc
-        finally:
             self.spawned.set()
             self.done.set()
 
@@ -45,6 +44,7 @@ class BotThread(threading.Thread):
             await bot.wait_for("spawn", timeout=60)
             self.spawned.set()
             self.kicked = await bot.wait_for("kicked", timeout=120)
+            self.done.set()  # before the swarm closes: the test waits for the kick only
 
 
 def test_players_list_shows_a_network_player_and_kicks_it(make_app, qtbot, paths,
