@@ -15,10 +15,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wasmtime.component import Record, Variant
+from wasmtime.component import Variant
 
 from gui.hostapi.base import HostInterface, wit
-from gui.hostapi.values import level_name, level_number, position_tuple
+from gui.hostapi.values import level_name, level_number, position_tuple, wit_record
 from gui.runtime.traps import HostFunctionError
 from gui.server.arguments import (
     ArgumentType,
@@ -163,9 +163,8 @@ def arg_value(parsed: ParsedArgument) -> Variant:
     if kind == "position3d":
         return Variant("pos3d", tuple(float(c) for c in value))
     if kind == "block-pos":
-        pos = Record()
-        pos.x, pos.y, pos.z = (int(c) for c in value)
-        return Variant("block-pos", pos)
+        x, y, z = (int(c) for c in value)
+        return Variant("block-pos", wit_record(x=x, y=y, z=z))
     if kind == "game-profile":
         return Variant("simple", " ".join(getattr(p, "name", str(p)) for p in value))
     if isinstance(value, uuid.UUID):

@@ -13,7 +13,7 @@ from wasmtime.component import Record, Variant
 from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.command import CommandBuilder
 from gui.hostapi.scope import EventRegistration
-from gui.hostapi.values import level_number
+from gui.hostapi.values import level_number, wit_record
 from gui.server.commands import CommandConflictError
 from gui.server.permission_nodes import PermissionNode
 
@@ -88,7 +88,4 @@ class ContextApi(HostInterface):
         meta = self.scope.marketplace_metadata
         if not meta:
             return None
-        record = Record()
-        for key, value in meta.items():
-            setattr(record, key.replace("_", "-"), value)
-        return record
+        return wit_record(**meta)

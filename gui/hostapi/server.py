@@ -15,7 +15,7 @@ from wasmtime.component import Record, Variant
 
 import gui
 from gui.hostapi.base import HostInterface, wit
-from gui.hostapi.values import uuid_from_record
+from gui.hostapi.values import uuid_from_record, wit_record
 from gui.server.players import Player
 from gui.server.text import TextComponent
 
@@ -88,7 +88,6 @@ class ServerApi(HostInterface):
     def get_sys_info(self, this: Any) -> Record:
         granted = self.scope.granted
         everything = "sys.info" in granted
-        info = Record()
         cpu = everything or "sys.info.cpu" in granted
         ram = everything or "sys.info.ram" in granted
         osinfo = everything or "sys.info.os" in granted
@@ -99,14 +98,12 @@ class ServerApi(HostInterface):
                 f"called server.get-sys-info without {', '.join(missing)}: those fields are "
                 "left empty; the admin can grant them ('pumpkin-patch plugin grant "
                 f"{self.scope.plugin} sys.info.cpu', ...) if the plugin requests them"))
-        setattr(info, "cpu-count", os.cpu_count() if cpu else None)
         total, used = _memory() if ram else (None, None)
-        setattr(info, "total-memory", total)
-        setattr(info, "used-memory", used)
-        setattr(info, "os-name", platform.system() if osinfo else None)
-        setattr(info, "os-version", platform.release() if osinfo else None)
-        setattr(info, "pumpkin-version", f"pumpkin-patch {gui.__version__}")
-        return info
+        return wit_record(cpu_count=os.cpu_count() if cpu else None,
+                          total_memory=total, used_memory=used,
+                          os_name=platform.system() if osinfo else None,
+                          os_version=platform.release() if osinfo else None,
+                          pumpkin_version=f"pumpkin-patch {gui.__version__}")
 
 
 def _memory() -> tuple[int | None, int | None]:

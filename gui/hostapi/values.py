@@ -10,12 +10,21 @@ from wasmtime.component import Record
 PERMISSION_LEVELS = ("zero", "one", "two", "three", "four")
 
 
+def wit_record(**fields: Any) -> Record:
+    """A WIT record from Python keyword names: ``block_id`` becomes the field ``block-id``.
+
+    wasmtime lowers a record by its WIT field names, which are kebab-case; a
+    Python attribute ``record.block_id`` would be missed and trap the call.
+    """
+    record = Record()
+    for name, value in fields.items():
+        setattr(record, name.replace("_", "-"), value)
+    return record
+
+
 def uuid_record(value: uuid.UUID) -> Record:
     """``uuid.uuid`` record: the 128 bits as two u64 halves."""
-    record = Record()
-    record.high = value.int >> 64
-    record.low = value.int & ((1 << 64) - 1)
-    return record
+    return wit_record(high=value.int >> 64, low=value.int & ((1 << 64) - 1))
 
 
 def position_tuple(position: Any) -> tuple[float, float, float]:

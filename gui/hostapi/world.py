@@ -13,9 +13,9 @@ from typing import Any
 from wasmtime.component import Record
 
 from gui.hostapi.base import HostInterface, wit
-from gui.hostapi.values import block_pos
+from gui.hostapi.values import block_pos, wit_record
 from gui.server.text import TextComponent
-from gui.server.world import MIN_Y, FlatWorld
+from gui.server.world import MIN_Y, BlockType, FlatWorld
 
 DIMENSION = "minecraft:overworld"
 SEA_LEVEL = -63  # a superflat's, as vanilla sends it
@@ -63,12 +63,7 @@ class WorldApi(HostInterface):
     @wit("[method]world.get-block-state")
     def get_block_state(self, this: FlatWorld, pos: Any) -> Record:
         state = this.get_state(*block_pos(pos))
-        block = this.blocks.of_state(state)
-        record = Record()
-        record.id, record.block_id, record.block_name = state, block.id, block.name
-        record.luminance, record.opacity = block.emit_light, block.filter_light
-        record.hardness, record.is_flammable, record.flammable = block.hardness, False, None
-        return record
+        return block_state_record(this.blocks.of_state(state), state)
 
     @wit("[method]world.set-block-state")
     def set_block_state(self, this: FlatWorld, pos: Any, state: int, flags: Any) -> None:
@@ -91,3 +86,33 @@ class WorldApi(HostInterface):
         kind = "actionbar" if overlay else "system"
         for player in list(self.scope.server.players):
             self.scope.post(player.send_message, message, kind)
+
+
+_AIR = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
+_LIQUIDS = frozenset({"minecraft:water", "minecraft:lava"})
+_CUBE = [wit_record(min=(0.0, 0.0, 0.0), max=(1.0, 1.0, 1.0))]
+
+
+def block_state_record(block: BlockType, state: int) -> Record:
+    """The ``world.block-state`` record of one state, from the version's block table.
+
+    The table (npm minecraft-data) knows names, light, hardness, whether the
+    block is a full solid cube, transparency, tool need and properties; the
+    record's other facts (piston behaviour, map colour, instrument, random
+    ticks, block entity) are not in it and are given as the common case.
+    """
+    solid = block.solid
+    return wit_record(
+        id=state, block_id=block.id, block_name=block.name,
+        luminance=block.emit_light, opacity=block.filter_light, hardness=block.hardness,
+        is_air=block.name in _AIR, is_liquid=block.name in _LIQUIDS, is_solid=solid,
+        is_full_cube=solid, piston_behavior="normal", has_random_ticks=False,
+        burnable=False, tool_required=block.tool_required,
+        sided_transparency=block.transparent, replaceable=block.name in _AIR,
+        is_solid_block=solid and not block.transparent, block_entity_type=0,
+        instrument="harp", collision_shapes=_CUBE if solid else [],
+        outline_shapes=_CUBE if solid else [],
+        down_side_solid=solid, up_side_solid=solid, north_side_solid=solid,
+        south_side_solid=solid, west_side_solid=solid, east_side_solid=solid,
+        down_center_solid=solid, up_center_solid=solid, map_color=0,
+        properties=block.properties_of(state))

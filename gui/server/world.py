@@ -56,6 +56,21 @@ class BlockType:
     hardness: float
     emit_light: int
     filter_light: int
+    solid: bool = True  # a full-cube collision box (minecraft-data's boundingBox "block")
+    transparent: bool = False
+    tool_required: bool = False
+    properties: tuple[tuple[str, ...], ...] = ()  # (name, value, value, ...) in state order
+
+    def properties_of(self, state: int) -> list[tuple[str, str]]:
+        """The property values of one of this block's states (``[("snowy", "false")]``).
+
+        The last property varies fastest across the block's state ids.
+        """
+        offset, values = state - self.min_state, []
+        for name, *choices in reversed(self.properties):
+            offset, index = divmod(offset, len(choices))
+            values.append((name, choices[index]))
+        return values[::-1]
 
 
 class BlockTable:
@@ -65,7 +80,10 @@ class BlockTable:
         self.blocks = [BlockType(name=f"minecraft:{r['name']}", id=r["id"],
                                  min_state=r["min_state"], max_state=r["max_state"],
                                  default_state=r["default_state"], hardness=r["hardness"],
-                                 emit_light=r["emit_light"], filter_light=r["filter_light"])
+                                 emit_light=r["emit_light"], filter_light=r["filter_light"],
+                                 solid=r["solid"], transparent=r["transparent"],
+                                 tool_required=r["tool_required"],
+                                 properties=tuple(tuple(p) for p in r["properties"]))
                        for r in rows]
         self._by_name = {block.name: block for block in self.blocks}
         self._by_id = {block.id: block for block in self.blocks}

@@ -26,6 +26,25 @@ def test_block_table_names_and_states(blocks):
         blocks.of_state(blocks.max_state + 1)
 
 
+def test_block_facts_and_state_properties_come_from_the_table(blocks):
+    grass = blocks.by_name("grass_block")
+    assert grass.properties_of(grass.min_state) == [("snowy", "true")]
+    assert grass.properties_of(grass.default_state) == [("snowy", "false")]
+    assert grass.solid and not grass.transparent
+    water = blocks.by_name("water")
+    assert not water.solid and water.transparent
+    assert water.properties_of(water.min_state + 15) == [("level", "15")]
+    # Several properties: the last one varies fastest.
+    stairs = blocks.by_name("oak_stairs")
+    names = [p[0] for p in stairs.properties]
+    first, second = stairs.properties_of(stairs.min_state), stairs.properties_of(
+        stairs.min_state + 1)
+    assert [n for n, _ in first] == names and first[:-1] == second[:-1]
+    assert first[-1] != second[-1]
+    assert len({tuple(stairs.properties_of(s)) for s in range(
+        stairs.min_state, stairs.max_state + 1)}) == stairs.max_state - stairs.min_state + 1
+
+
 def test_the_flat_world_and_its_changes_survive_a_restart(tmp_path, blocks):
     world = FlatWorld(blocks)
     world.open(tmp_path / "world", "world")

@@ -61,6 +61,17 @@ def _parser_ids(protocol: dict) -> dict[str, int]:
     return {name: int(i) for i, name in parser["type"][1]["mappings"].items()}
 
 
+def _property(state: dict) -> list:
+    """``[name, value, ...]``: a block state property and its values in state-id order.
+
+    minecraft-data lists no values for a bool property; the game orders them
+    true, false (grass_block's snowy=true is its first state).
+    """
+    values = state.get("values") or (["true", "false"] if state["type"] == "bool" else
+                                     [str(v) for v in range(state["num_values"])])
+    return [state["name"], *values]
+
+
 def generate(data_root: Path, version: str, protocol_number: int) -> Path:
     """Write the tables of ``version`` from ``data_root`` (minecraft-data's data/)."""
     src = data_root / "pc" / version
@@ -82,10 +93,13 @@ def generate(data_root: Path, version: str, protocol_number: int) -> Path:
     _write_gz(out / "blocks.json.gz", {
         "source": source + "/blocks.json",
         "columns": ["name", "id", "min_state", "max_state", "default_state", "hardness",
-                    "emit_light", "filter_light"],
+                    "emit_light", "filter_light", "solid", "transparent", "tool_required",
+                    "properties"],
         "blocks": [[b["name"], b["id"], b["minStateId"], b["maxStateId"], b["defaultState"],
                     b["hardness"] if b["hardness"] is not None else -1.0,
-                    b["emitLight"], b["filterLight"]] for b in blocks]})
+                    b["emitLight"], b["filterLight"], b["boundingBox"] == "block",
+                    b["transparent"], bool(b.get("harvestTools")),
+                    [_property(state) for state in b.get("states", [])]] for b in blocks]})
     sounds = json.loads((src / "sounds.json").read_text())
     names = [sound["name"] for sound in sorted(sounds, key=lambda sound: sound["id"])]
     _write_gz(out / "sounds.json.gz", {"source": source + "/sounds.json", "sounds": names})
