@@ -9,12 +9,18 @@ Steps, in order (each reported through ``progress(step, done, total)``):
               explicit choice when that fails); the signed metadata must name the
               plugin and version that were asked for
 ``inspect``   metadata, permissions, world version, unsupported imports (never on-load)
-``review``    permissions: nothing to ask -> automatic; an update that asks for
+``review``    the one admission decision (:func:`gui.permissions.admission.decide`):
+              nothing to ask -> approved by policy; an update that asks for
               nothing new -> inherits its grants; otherwise the caller's
               ``review`` callable (the dialog, or console questions)
 ``commit``    atomic move into the plugins dir + lockfile (:mod:`gui.market.journal`);
               the version it replaces is kept for a one-step rollback
 ``load``      when a server is running: (re)load the plugin
+
+A sideloaded file (:meth:`Installer.install_file`: ``market install FILE``,
+``plugin add FILE``, the window's drop and file dialog) is an artifact like
+any other: named by its own metadata, checked by the one name rule
+(:func:`gui.paths.unsafe_name_reason`), and run through the same steps.
 
 Any failure raises :class:`InstallError` naming the step, the plugin, the source
 and the reason, and leaves nothing behind (the temp file is removed; nothing in

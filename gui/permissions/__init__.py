@@ -5,6 +5,7 @@ Public surface:
     PermissionPolicy                               (policy.py: allowed / blocked)
     DecisionState, Decision, GrantStore, GrantError  (grants.py: grants.json)
     ReviewRow, ReviewRequest, build_review         (review.py: what a review shows)
+    decide, Verdict, AdmissionDecision             (admission.py: may it run, or ask?)
     PermissionGate, sandbox_for                    (gate.py: the manager's LoadGate)
     PermissionService                              (service.py: admin actions, live)
     ask_review                                     (prompt.py: the console questions)
@@ -14,6 +15,7 @@ Public surface:
 from pathlib import Path
 
 from gui.paths import AppPaths
+from gui.permissions.admission import AdmissionDecision, Verdict, decide
 from gui.permissions.catalogue import CATALOGUE, Capability, Risk, describe
 from gui.permissions.gate import PermissionGate, sandbox_for
 from gui.permissions.grants import Decision, DecisionState, GrantError, GrantStore
@@ -32,6 +34,7 @@ def grants_file(paths: AppPaths) -> Path:
 __all__ = [
     "CATALOGUE",
     "GRANTS_FILE_NAME",
+    "AdmissionDecision",
     "Capability",
     "Decision",
     "DecisionState",
@@ -43,7 +46,9 @@ __all__ = [
     "ReviewRequest",
     "ReviewRow",
     "Risk",
+    "Verdict",
     "build_review",
+    "decide",
     "describe",
     "grants_file",
     "sandbox_for",
