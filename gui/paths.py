@@ -121,6 +121,11 @@ class AppPaths:
     def config_file(self) -> Path:
         return self.config_dir / "config.toml"
 
+    @property
+    def grants_file(self) -> Path:
+        """The admin's permission decisions (gui/permissions/grants.py)."""
+        return self.config_dir / "grants.json"
+
     def ensure(self) -> AppPaths:
         for folder in (self.config_dir, self.data_dir, self.cache_dir):
             folder.mkdir(parents=True, exist_ok=True)

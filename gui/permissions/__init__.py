@@ -23,17 +23,14 @@ from gui.permissions.policy import PermissionPolicy
 from gui.permissions.review import ReviewRequest, ReviewRow, build_review
 from gui.permissions.service import PermissionService
 
-GRANTS_FILE_NAME = "grants.json"
-
 
 def grants_file(paths: AppPaths) -> Path:
-    """The grants store of a profile: ``<config_dir>/grants.json``."""
-    return paths.config_dir / GRANTS_FILE_NAME
+    """The grants store of a profile (:attr:`AppPaths.grants_file`)."""
+    return paths.grants_file
 
 
 __all__ = [
     "CATALOGUE",
-    "GRANTS_FILE_NAME",
     "AdmissionDecision",
     "Capability",
     "Decision",
