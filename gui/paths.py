@@ -10,6 +10,7 @@ never touch the real profile.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,6 +21,27 @@ from typing import BinaryIO
 import platformdirs
 
 APP_NAME = "pumpkin-patch"
+STAGED_DIR_NAME = ".staged"  # inside the plugins dir: *.wasm there are never loaded as plugins
+
+# A plugin name becomes a file name (<plugins>/<name>.wasm): no separators, no "..".
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why ``name`` cannot be a plugin (file) name, or None when it can.
+
+    The one name rule: every way of adding a plugin (the manager, ``plugin
+    add``, ``market install``, the window) and every place a name becomes a
+    path asks it.
+    """
+    if "/" in name or "\\" in name:
+        return f"plugin name {name!r} contains a path separator"
+    if ".." in name:
+        return f"plugin name {name!r} contains '..'"
+    if not SAFE_NAME.match(name):
+        return (f"plugin name {name!r} is not usable as a file name (letters, digits, '.', "
+                "'_' and '-', starting with a letter or digit, at most 64)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,31 @@ class AppPaths:
         return self.data_dir / "plugins"
 
     @property
+    def staged_dir(self) -> Path:
+        """Where updates held for the admin's review wait (one file per plugin)."""
+        return self.plugins_dir / STAGED_DIR_NAME
+
+    def plugin_file(self, name: str) -> Path:
+        """The installed .wasm of plugin ``name``: ``<plugins>/<name>.wasm``."""
+        return self.plugins_dir / f"{name}.wasm"
+
+    def staged_update(self, name: str) -> Path:
+        """The update of ``name`` held for review: ``<plugins>/.staged/<name>.wasm``.
+
+        The file is the one record that an update is held: the manager's
+        ``Plugin.pending_update`` is read from it, and the lockfile's ``held``
+        counts only while it exists.
+        """
+        return self.staged_dir / f"{name}.wasm"
+
+    def plugin_data_dir(self, name: str) -> Path:
+        """Plugin ``name``'s private data dir (preopened as ``data`` when granted)."""
+        return self.plugin_data_root / name
+
+    def plugin_log_file(self, name: str) -> Path:
+        return self.plugin_logs_dir / f"{name}.log"
+
+    @property
     def plugin_data_root(self) -> Path:
         """Parent of each plugin's private data dir (``<root>/<plugin name>``)."""
         return self.data_dir / "plugin-data"
@@ -73,6 +120,11 @@ class AppPaths:
     @property
     def config_file(self) -> Path:
         return self.config_dir / "config.toml"
+
+    @property
+    def grants_file(self) -> Path:
+        """The admin's permission decisions (gui/permissions/grants.py)."""
+        return self.config_dir / "grants.json"
 
     def ensure(self) -> AppPaths:
         for folder in (self.config_dir, self.data_dir, self.cache_dir):

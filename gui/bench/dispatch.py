@@ -86,7 +86,7 @@ async def _plain_instance(core: Any, plugin_name: str) -> tuple[PluginInstance, 
     recorder = _Recorder()
     loop = asyncio.get_running_loop()
     scope = PluginScope(plugin=f"{plugin_name}-baseline", server=core.server, loop=loop,
-                        data_dir=core.paths.plugin_data_root / "baseline", calls=recorder,
+                        data_dir=core.paths.plugin_data_dir("baseline"), calls=recorder,
                         log=lambda level, message: None)
     runtime = core.runtime
 

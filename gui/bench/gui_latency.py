@@ -84,7 +84,7 @@ class _App:
         self.paths = replace(AppPaths.under(self.root), cache_dir=cache)
         self.paths.plugins_dir.mkdir(parents=True, exist_ok=True)
         for name, source in plugins.items():
-            shutil.copyfile(source, self.paths.plugins_dir / f"{name}.wasm")
+            shutil.copyfile(source, self.paths.plugin_file(name))
         self.policy = policy
         self.app: Any = None
 

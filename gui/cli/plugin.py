@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gui.cli.common import fail, with_runtime
+from gui.cli.plugin_add import cmd_add
 from gui.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -123,71 +124,6 @@ def cmd_inspect(args: argparse.Namespace, paths: AppPaths) -> int:
     return asyncio.run(with_runtime(paths, work))
 
 
-def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:
-    from gui.permissions import DecisionState, build_review
-    from gui.plugins.inspect import InspectError, inspect_file
-
-    async def work(runtime) -> int:
-        try:
-            found = await inspect_file(runtime, args.file)
-        except InspectError as exc:
-            return fail(str(exc))
-        md = found.metadata
-        store, policy = _grant_store(paths), _policy(paths)
-        previous = store.decision(md.name)
-        target = paths.plugins_dir / f"{md.name}.wasm"
-        requested = frozenset(md.permissions)
-        if (target.exists() and previous.state is DecisionState.APPROVED
-                and previous.sha256 != found.sha256):
-            return _add_update(args.file, found, store, policy, paths)
-        _copy_into(args.file, target)
-        print(f"Added {md.name} {md.version} -> {target}")
-        if previous.decided and previous.sha256 == found.sha256:
-            print(f"{md.name} is {previous.state} already (see 'pumpkin-patch plugin grants "
-                  f"{md.name}').")
-        elif not policy.asks(md.name) or not policy.needs_decision(md.name, requested):
-            granted = (policy.without_asking(md.name, requested) if not policy.asks(md.name)
-                       else frozenset())
-            store.approve(md.name, found.sha256, requested, granted)
-            print(f"Approved without asking (your policy): "
-                  f"{_listing(policy.effective(md.name, requested, granted))}.")
-        else:
-            review = build_review(md, previous=None, policy=policy, sha256=found.sha256)
-            if not _decide_interactively(review, store):
-                return 0
-        _print_next_load(md.name)
-        return 0
-
-    return asyncio.run(with_runtime(paths, work))
-
-
-def _add_update(source: Path, found: Inspection, store: GrantStore,
-                policy: PermissionPolicy, paths: AppPaths) -> int:
-    """``plugin add`` of a new version of an approved plugin."""
-    from gui.permissions import build_review
-
-    md = found.metadata
-    previous = store.decision(md.name)
-    requested = frozenset(md.permissions)
-    added = requested - previous.requested
-    target = paths.plugins_dir / f"{md.name}.wasm"
-    if not policy.asks(md.name) or not policy.needs_decision(md.name, added):
-        _copy_into(source, target)
-        store.approve(md.name, found.sha256, requested, previous.granted & requested)
-        print(f"Updated {md.name} to {md.version} -> {target}; it requests nothing new and "
-              f"keeps its grants: {_listing(previous.granted & requested)}.")
-        _print_next_load(md.name)
-        return 0
-    staged = _staged(paths, md.name)
-    _copy_into(source, staged)
-    review = build_review(md, previous=previous, policy=policy, sha256=found.sha256)
-    print(f"{md.name} {md.version} requests more permissions (added: {_listing(added)}); "
-          f"it waits for review in {staged} and the installed version stays in use.")
-    if _decide_interactively(review, store, staged=staged, target=target):
-        _print_next_load(md.name)
-    return 0
-
-
 def _decide_interactively(review: ReviewRequest, store: GrantStore, *,
                           staged: Path | None = None, target: Path | None = None) -> bool:
     """Ask on the terminal and record the approval; False when left undecided."""
@@ -229,12 +165,6 @@ def _copy_into(source: Path, target: Path) -> None:
     copy_plugin_file(source, target)
 
 
-def _staged(paths: AppPaths, name: str) -> Path:
-    from gui.plugins.updates import STAGED_DIR
-
-    return paths.plugins_dir / STAGED_DIR / f"{name}.wasm"
-
-
 def _grant_store(paths: AppPaths) -> GrantStore:
     from gui.permissions import GrantStore, grants_file
 
@@ -256,7 +186,7 @@ async def _find_installed(runtime, paths: AppPaths, name: str) -> Inspection | N
     """The installed plugin called ``name`` (by file name first, then by metadata)."""
     from gui.plugins.inspect import InspectError, inspect_file
 
-    direct = paths.plugins_dir / f"{name}.wasm"
+    direct = paths.plugin_file(name)
     candidates = [direct] if direct.is_file() else []
     candidates += [p for p in sorted(paths.plugins_dir.glob("*.wasm")) if p != direct]
     for path in candidates:
@@ -292,7 +222,7 @@ def cmd_grants(args: argparse.Namespace, paths: AppPaths) -> int:
                  "risk": str(r.capability.risk), "description": r.capability.description,
                  "grantable": r.enabled or r.initially_checked,
                  "reason": r.reason or r.capability.reason} for r in review.rows]
-        staged = _staged(paths, md.name)
+        staged = paths.staged_update(md.name)
         if args.json:
             print(json.dumps({"name": md.name, "version": md.version,
                               "state": str(decision.state), "sha256": found.sha256,
@@ -355,7 +285,7 @@ def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
 
     async def work(runtime) -> int:
         store, policy = _grant_store(paths), _policy(paths)
-        staged = _staged(paths, args.name)
+        staged = paths.staged_update(args.name)
         installed = await _find_installed(runtime, paths, args.name)
         if installed is None:
             return _not_installed(paths, args.name)
@@ -404,7 +334,7 @@ def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
 def cmd_decline(args: argparse.Namespace, paths: AppPaths) -> int:
     async def work(runtime) -> int:
         store = _grant_store(paths)
-        staged = _staged(paths, args.name)
+        staged = paths.staged_update(args.name)
         if staged.exists():
             staged.unlink()
             print(f"Dropped the update of {args.name} that waited for review; the installed "
@@ -478,16 +408,18 @@ def _decision_text(row: dict) -> str:
 
 
 def cmd_remove(args: argparse.Namespace, paths: AppPaths) -> int:
-    if "/" in args.name or "\\" in args.name or args.name.startswith("."):
-        return fail(f"{args.name!r} is not a plugin name")
-    target = paths.plugins_dir / f"{args.name}.wasm"
+    from gui.paths import unsafe_name_reason
+
+    if reason := unsafe_name_reason(args.name):
+        return fail(reason)
+    target = paths.plugin_file(args.name)
     if not target.exists():
         return fail(f"no plugin called {args.name!r} in {paths.plugins_dir}")
     target.unlink()
-    _staged(paths, args.name).unlink(missing_ok=True)
+    paths.staged_update(args.name).unlink(missing_ok=True)
     _grant_store(paths).forget(args.name)
     if args.delete_data:
-        shutil.rmtree(paths.plugin_data_root / args.name, ignore_errors=True)
+        shutil.rmtree(paths.plugin_data_dir(args.name), ignore_errors=True)
     print(f"Removed {args.name}")
     return 0
 

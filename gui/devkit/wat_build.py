@@ -74,6 +74,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gui.devkit import devkit_cache_dir
+from gui.paths import atomic_write_bytes
 
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "resources" / "wat"
 
@@ -469,17 +470,6 @@ def _cache_key(name: str, wat: str, params: dict) -> str:
     return h.hexdigest()[:24]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _build(name: str, wat: str, component: Path, core: Path) -> None:
     world, extra, uses_pumpkin = _world(name)
     with tempfile.TemporaryDirectory(prefix=f".build-{name}-", dir=component.parent) as tmp:
@@ -507,9 +497,9 @@ def _build(name: str, wat: str, component: Path, core: Path) -> None:
         )
         _run("component", "new", str(embedded), "-o", str(out))
         _run("validate", str(out))
-        _atomic_write(core, embedded.read_bytes())
-        _atomic_write(component.with_suffix(".wat"), wat.encode())
-        _atomic_write(component, out.read_bytes())
+        atomic_write_bytes(core, embedded.read_bytes())
+        atomic_write_bytes(component.with_suffix(".wat"), wat.encode())
+        atomic_write_bytes(component, out.read_bytes())
 
 
 def _paths(name: str, **params) -> tuple[Path, Path, str]:

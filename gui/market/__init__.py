@@ -66,8 +66,8 @@ Pumpkin's format), repository (published repo on disk, publish), server
 pipeline), embedded (the samples source).
 """
 
+from gui.market.artifacts import STEPS, InstallError, InstallResult, ReviewDeferred
 from gui.market.client import ClientLimits, DownloadError, SourceError
-from gui.market.installer import STEPS, InstallError, InstallResult, ReviewDeferred
 from gui.market.lockfile import LockEntry
 from gui.market.marketplace import (
     Marketplace,

@@ -9,12 +9,18 @@ Steps, in order (each reported through ``progress(step, done, total)``):
               explicit choice when that fails); the signed metadata must name the
               plugin and version that were asked for
 ``inspect``   metadata, permissions, world version, unsupported imports (never on-load)
-``review``    permissions: nothing to ask -> automatic; an update that asks for
+``review``    the one admission decision (:func:`gui.permissions.admission.decide`):
+              nothing to ask -> approved by policy; an update that asks for
               nothing new -> inherits its grants; otherwise the caller's
               ``review`` callable (the dialog, or console questions)
 ``commit``    atomic move into the plugins dir + lockfile (:mod:`gui.market.journal`);
               the version it replaces is kept for a one-step rollback
 ``load``      when a server is running: (re)load the plugin
+
+A sideloaded file (:meth:`Installer.install_file`: ``market install FILE``,
+``plugin add FILE``, the window's drop and file dialog) is an artifact like
+any other: named by its own metadata, checked by the one name rule
+(:func:`gui.paths.unsafe_name_reason`), and run through the same steps.
 
 Any failure raises :class:`InstallError` naming the step, the plugin, the source
 and the reason, and leaves nothing behind (the temp file is removed; nothing in
@@ -31,12 +37,19 @@ import contextlib
 import hashlib
 import os
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gui.market.artifacts import (
+    Artifact,
+    InstallError,
+    InstallResult,
+    Progress,
+    Review,
+    ReviewDeferred,
+)
 from gui.market.journal import (
     Commit,
     Delete,
@@ -49,132 +62,15 @@ from gui.market.journal import (
 )
 from gui.market.layout import MarketPaths
 from gui.market.lockfile import HeldUpdate, LockEntry, Lockfile, LockfileError, PreviousVersion
-from gui.market.models import unsafe_name_reason
+from gui.market.plugin_host import PluginHost
 from gui.market.signing import SignatureError, classify, fingerprint, verify_signature
 from gui.market.sources import Source
-from gui.permissions import DecisionState, GrantStore, PermissionPolicy, build_review
-from gui.permissions.review import ReviewRequest
+from gui.paths import unsafe_name_reason
+from gui.permissions import GrantStore, PermissionPolicy, build_review
+from gui.permissions.admission import decide
 from gui.plugins.files import read_plugin_file
 from gui.plugins.inspect import InspectError, Inspection, inspect_file
 from gui.profile_lock import pid_alive
-
-STEPS = ("resolve", "download", "verify", "inspect", "review", "commit", "load")
-STAGED_DIR = ".staged"  # the plugin manager's folder of updates held for review
-
-Progress = Callable[[str, int, "int | None"], None]
-Review = Callable[[ReviewRequest], Awaitable["set[str] | None"]]
-
-
-class ReviewDeferred(Exception):
-    """Raised by a review callable to leave the decision open (no TTY, "decide later")."""
-
-
-class InstallError(Exception):
-    """An install, update, rollback or uninstall failed; nothing was changed.
-
-    Attributes:
-        step: The step that failed (one of :data:`STEPS`, or rollback / uninstall).
-        plugin: The plugin's name (or the id asked for).
-        source: The source's name ("" for a sideloaded file).
-        reason: What went wrong and what to do.
-    """
-
-    def __init__(self, step: str, plugin: str, source: str, reason: str) -> None:
-        where = f" from source {source!r}" if source else ""
-        super().__init__(f"{step} failed for {plugin}{where}: {reason}")
-        self.step = step
-        self.plugin = plugin
-        self.source = source
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """What ``resolve`` found: one version of one plugin, and how to get its bytes.
-
-    Exactly one of ``fetch`` (download from ``source``) and ``local_path``
-    (a sideloaded file) is set.
-    """
-
-    name: str
-    version: str | None
-    source: Source | None = None
-    public_id: str = ""
-    numeric_id: int = 0
-    author: str = ""
-    sha256: str | None = None
-    size: int | None = None
-    permissions: tuple[str, ...] | None = None
-    fetch: Callable[[Path, Progress], Awaitable[int]] | None = None
-    local_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class InstallResult:
-    """What an install, update or rollback did.
-
-    ``outcome``: installed, updated, held (update waits for review; the old
-    version runs), declined (nothing installed), unchanged, rolled-back.
-    ``granted``: the permissions granted (None: undecided, the plugin waits
-    for review before it runs).
-    """
-
-    name: str
-    version: str
-    outcome: str
-    source: str = ""
-    signer: str | None = None
-    signature: str = "verified"
-    sha256: str = ""
-    permissions: tuple[str, ...] = ()
-    granted: frozenset[str] | None = None
-    unimplemented: tuple[str, ...] = ()
-    state: str = ""
-    message: str = ""
-
-
-class PluginHost:
-    """The running server's side of an install (absent for command-line installs).
-
-    Wraps :class:`gui.plugins.PluginManager`: load a new plugin, reload an
-    updated one, hold an update for review, forget a removed one.
-    """
-
-    def __init__(self, manager: Any) -> None:
-        self.manager = manager
-
-    def has(self, name: str) -> bool:
-        return name in self.manager.plugins
-
-    def state(self, name: str) -> str:
-        plugin = self.manager.plugins.get(name)
-        return str(plugin.lifecycle.state) if plugin is not None else "not loaded"
-
-    async def activate(self, name: str, path: Path) -> str:
-        """Load ``path`` as ``name`` (unloading a running older version first)."""
-        plugin = self.manager.plugins.get(name)
-        if plugin is not None:
-            if getattr(plugin, "pending_update", None) is not None:
-                await self.manager.discard_staged_update(name)
-            await self.manager.unload(name)
-        await self.manager.load(path)
-        return self.state(name)
-
-    async def hold(self, name: str, path: Path) -> bool:
-        """Hold ``path`` as a reviewed-later update of a running ``name``; False if not live."""
-        plugin = self.manager.plugins.get(name)
-        if plugin is None or not plugin.is_live():
-            return False
-        result = await self.manager.stage_update(name, path)
-        return bool(result.held)
-
-    async def unload(self, name: str) -> None:
-        if name in self.manager.plugins:
-            await self.manager.unload(name)
-
-    async def forget(self, name: str) -> None:
-        if name in self.manager.plugins:
-            await self.manager.remove(name, keep_data=True)
 
 
 @dataclass
@@ -220,6 +116,27 @@ class Installer:
         if progress is not None:
             progress(step, 0, None)
         pause_point(step)
+
+    async def install_file(self, path: Path, review: Review, progress: Progress | None = None,
+                           *, allow_unsigned: bool | None = None) -> InstallResult:
+        """Sideload a .wasm: the pipeline of any artifact, named by its own metadata.
+
+        Raises:
+            InstallError: a step failed (or the file is unverified and unsigned
+                installs are not allowed); nothing was changed.
+        """
+        path = Path(path)
+        if progress is not None:
+            progress("resolve", 0, None)
+        if not path.is_file():
+            raise InstallError("resolve", path.name, "", f"{path}: no such file")
+        try:
+            found = await inspect_file(self.runtime, path)
+        except InspectError as exc:
+            raise InstallError("inspect", path.name, "", str(exc)) from exc
+        artifact = Artifact(name=found.metadata.name, version=found.metadata.version,
+                            local_path=path)
+        return await self.run(artifact, review, progress, allow_unsigned=allow_unsigned)
 
     async def run(self, artifact: Artifact, review: Review, progress: Progress | None = None,
                   *, allow_unsigned: bool | None = None) -> InstallResult:
@@ -326,11 +243,13 @@ class Installer:
 
         # review
         self._enter(at, "review", progress)
-        granted, deferred = await self._review(md, sha256, signature, signer, updating, review)
+        granted, deferred, admission = await self._review(md, sha256, signature, signer,
+                                                          review)
         if granted is None and not deferred:
             return InstallResult(name, md.version, "declined", source_name, signer, signature,
                                  sha256, tuple(md.permissions),
-                                 message=f"{name} {md.version}: declined; nothing was installed")
+                                 message=f"{name} {md.version}: declined; nothing was installed",
+                                 admission=admission)
         if granted is not None:
             self.grants.approve(name, sha256, md.permissions, granted)
 
@@ -353,7 +272,7 @@ class Installer:
                 state=self.host.state(name) if self.host else "",
                 message=f"{name} {md.version} asks for more permissions "
                         f"({', '.join(added) or 'changed'}) and is held for review; the "
-                        "installed version keeps running")
+                        "installed version keeps running", admission=admission)
         await self._commit_install(name, tmp, sha256, entry)
 
         # load
@@ -366,9 +285,11 @@ class Installer:
                                               "are reviewed)"
         return InstallResult(
             name, md.version, outcome, source_name, signer, signature, sha256,
-            tuple(md.permissions), frozenset(granted) if granted is not None else None,
+            tuple(md.permissions),
+            self.policy.effective(name, md.permissions, granted) if granted is not None
+            else None,
             tuple(found.unimplemented), state,
-            f"{name} {md.version} {outcome}{note}")
+            f"{name} {md.version} {outcome}{note}", admission=admission)
 
     def _trusted(self) -> list[Source]:
         from gui.market.sources import SourceStore
@@ -380,31 +301,25 @@ class Installer:
         return decision.requested
 
     async def _review(self, md: Any, sha256: str, signature: str, signer: str | None,
-                      updating: bool, review: Review) -> tuple[set[str] | None, bool]:
-        """``(granted, deferred)``: granted None and not deferred means declined."""
+                      review: Review) -> tuple[set[str] | None, bool, str]:
+        """``(granted, deferred, verdict)``: granted None and not deferred means declined."""
         name = md.name
         requested = frozenset(md.permissions)
-        previous = self.grants.decision(name)
-        if updating and previous.state is DecisionState.APPROVED \
-                and requested <= previous.requested:
-            return set(previous.granted & requested), False  # nothing new: inherit
-        new = requested - previous.requested if previous.decided else requested
-        declined = previous.state is DecisionState.DECLINED  # asked again, never overridden
-        if not declined and not self.policy.asks(name):
-            return set(self.policy.without_asking(name, requested)), False
-        if not declined and not self.policy.needs_decision(name, new):
-            kept = previous.granted & requested if previous.decided else frozenset()
-            return set(kept | self.policy.without_asking(name, requested)), False
+        decision = decide(name, sha256, requested, self.grants.decision(name), self.policy,
+                          explicit=True)
+        if decision.approved:
+            return set(decision.granted), False, decision.verdict
+        previous = decision.previous
         request = build_review(md, previous=previous if previous.decided else None,
                                policy=self.policy, signature=signature,
                                signer=signer, sha256=sha256)
         try:
             answer = await review(request)
         except ReviewDeferred:
-            return None, True
+            return None, True, decision.verdict
         if answer is None:
-            return None, False
-        return set(answer) & set(requested), False
+            return None, False, decision.verdict
+        return set(answer) & set(requested), False, decision.verdict
 
     async def _commit_install(self, name: str, tmp: Path, sha256: str,
                               entry: LockEntry) -> None:
@@ -426,7 +341,7 @@ class Installer:
             else:
                 ops.append(Delete(str(paths.previous_file(name))))
             ops.append(Move(str(tmp), str(plugin_path), sha256))
-            ops.append(Delete(str(paths.plugins_dir / STAGED_DIR / f"{name}.wasm")))
+            ops.append(Delete(str(paths.staged_update(name))))
             new_lock = lock.put(entry.with_(previous=previous, held=None))
             commit = Commit(paths.lockfile, new_lock.dumps(), ops)
             await asyncio.to_thread(apply, paths.journal, commit)
@@ -441,7 +356,7 @@ class Installer:
         if self.host is not None and await self.host.hold(name, tmp):
             ops: list[Move | Delete] = []
         else:  # no server running: the manager picks it up from .staged on start
-            ops = [Move(str(tmp), str(paths.plugins_dir / STAGED_DIR / f"{name}.wasm"), sha256)]
+            ops = [Move(str(tmp), str(paths.staged_update(name)), sha256)]
         async with market_lock(paths.lock_file):
             lock = Lockfile.load(paths.lockfile)
             current = lock.get(name)
@@ -485,7 +400,7 @@ class Installer:
             if current_sha is not None:
                 ops.append(Move(str(plugin_path), str(kept), current_sha))
             ops.append(Move(str(swap), str(plugin_path), prev.sha256))
-            ops.append(Delete(str(paths.plugins_dir / STAGED_DIR / f"{entry.name}.wasm")))
+            ops.append(Delete(str(paths.staged_update(entry.name))))
             restored = LockEntry(
                 name=entry.name, version=prev.version, sha256=prev.sha256, file=entry.file,
                 public_id=prev.public_id or entry.public_id, id=entry.id, author=entry.author,
@@ -530,7 +445,7 @@ class Installer:
                                    f"installed in {paths.plugins_dir}")
             ops: list[Move | Delete] = [
                 Delete(str(plugin_path)), Delete(str(paths.previous_file(real))),
-                Delete(str(paths.plugins_dir / STAGED_DIR / f"{real}.wasm"))]
+                Delete(str(paths.staged_update(real)))]
             if not keep_data:
                 ops.append(Delete(str(paths.data_dir(real)), tree=True))
             commit = Commit(paths.lockfile, lock.without(real).dumps(), ops)

@@ -72,10 +72,13 @@ class MarketPaths:
         return self.app.plugins_dir / ".ppm.lock"
 
     def plugin_file(self, name: str) -> Path:
-        return self.app.plugins_dir / f"{name}.wasm"
+        return self.app.plugin_file(name)
+
+    def staged_update(self, name: str) -> Path:
+        return self.app.staged_update(name)
 
     def previous_file(self, name: str) -> Path:
         return self.previous_dir / f"{name}.wasm"
 
     def data_dir(self, name: str) -> Path:
-        return self.app.plugin_data_root / name
+        return self.app.plugin_data_dir(name)

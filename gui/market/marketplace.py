@@ -18,21 +18,16 @@ from typing import Any
 
 import aiohttp
 
+from gui.market.artifacts import Artifact, InstallError, InstallResult, Progress, Review
 from gui.market.client import ClientLimits, RepositoryClient, SourceError
 from gui.market.embedded import SAMPLES_SOURCE, EmbeddedSamples
-from gui.market.installer import (
-    Artifact,
-    Installer,
-    InstallError,
-    InstallResult,
-    PluginHost,
-    Progress,
-    Review,
-)
+from gui.market.held import held_lockfile
+from gui.market.installer import Installer
 from gui.market.journal import recover
 from gui.market.layout import MarketPaths
 from gui.market.lockfile import LockEntry, Lockfile
-from gui.market.models import Listing, PluginDetails, unsafe_name_reason, version_key
+from gui.market.models import Listing, PluginDetails, version_key
+from gui.market.plugin_host import PluginHost
 from gui.market.signing import SigningKeyError, fingerprint, normalize_key_hex
 from gui.market.sources import (
     EMBEDDED_URL,
@@ -42,7 +37,7 @@ from gui.market.sources import (
     default_name,
     normalize_url,
 )
-from gui.paths import AppPaths
+from gui.paths import AppPaths, unsafe_name_reason
 from gui.permissions import GrantStore, PermissionPolicy, grants_file
 from gui.settings import AppSettings
 
@@ -349,51 +344,15 @@ class Marketplace:
             InstallError: a step failed (or the file is unverified and
                 unsigned installs are not allowed); nothing was changed.
         """
-        path = Path(path)
-        _report(progress, "resolve")
-        if not path.is_file():
-            raise InstallError("resolve", path.name, "", f"{path}: no such file")
-        from gui.plugins.inspect import InspectError, inspect_file
-
-        try:
-            found = await inspect_file(self.runtime, path)
-        except InspectError as exc:
-            raise InstallError("inspect", path.name, "", str(exc)) from exc
-        artifact = Artifact(name=found.metadata.name, version=found.metadata.version,
-                            local_path=path)
-        return await self.installer.run(artifact, review, progress,
-                                        allow_unsigned=allow_unsigned)
+        return await self.installer.install_file(path, review, progress,
+                                                 allow_unsigned=allow_unsigned)
 
     def installed(self) -> list[LockEntry]:
         """What the lockfile records, reconciled with held updates applied meanwhile."""
         return sorted(self._reconciled().entries.values(), key=lambda e: e.name.lower())
 
     def _reconciled(self) -> Lockfile:
-        """The lockfile, after noticing held updates the admin approved or dropped meanwhile."""
-        from gui.market.journal import consistent_view, sha256_of
-
-        with consistent_view(self.market_paths.journal, self.market_paths.lock_file):
-            lock = Lockfile.load(self.market_paths.lockfile)
-            on_disk = {name: sha256_of(self.market_paths.plugin_file(name))
-                       for name in (e.name for e in lock.entries.values() if e.held)}
-        changed = lock
-        for entry in lock.entries.values():
-            if entry.held is None:
-                continue
-            staged = self.market_paths.plugins_dir / ".staged" / f"{entry.name}.wasm"
-            if on_disk[entry.name] == entry.held.sha256:  # approved through the permission review
-                changed = changed.put(entry.with_(
-                    version=entry.held.version, sha256=entry.held.sha256, held=None,
-                    permissions=tuple(sorted(set(entry.permissions)
-                                             | set(entry.held.new_permissions))),
-                    previous=None))
-            elif not staged.exists():  # dropped
-                changed = changed.put(entry.with_(held=None))
-        if changed is not lock:
-            from gui.paths import atomic_write_text
-
-            atomic_write_text(self.market_paths.lockfile, changed.dumps())
-        return changed
+        return held_lockfile(self.market_paths)
 
     async def check_updates(self, names: list[str] | None = None) -> list[UpdateInfo]:
         """Installed plugins whose source has a newer version (also kept in

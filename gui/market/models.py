@@ -10,21 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# A plugin name becomes a file name (<plugins>/<name>.wasm): no separators, no "..".
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SAFE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}$")
-
-
-def unsafe_name_reason(name: str) -> str | None:
-    """Why ``name`` cannot be a plugin (file) name, or None when it can."""
-    if "/" in name or "\\" in name:
-        return f"plugin name {name!r} contains a path separator"
-    if ".." in name:
-        return f"plugin name {name!r} contains '..'"
-    if not SAFE_NAME.match(name):
-        return (f"plugin name {name!r} is not usable as a file name (letters, digits, '.', "
-                "'_' and '-', starting with a letter or digit, at most 64)")
-    return None
 
 
 def version_key(version: str) -> tuple:

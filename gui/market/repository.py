@@ -28,9 +28,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gui.market.models import SAFE_VERSION, unsafe_name_reason, version_key
+from gui.market.models import SAFE_VERSION, version_key
 from gui.market.signing import fingerprint, public_key_hex, sign_wasm, signing_metadata
-from gui.paths import atomic_write_bytes, atomic_write_text
+from gui.paths import atomic_write_bytes, atomic_write_text, unsafe_name_reason
 
 FORMAT = 1
 REPO_FILE = "repository.json"

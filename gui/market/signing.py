@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from gui.market.wasm_sections import (
     iter_sections,
     strip_custom_sections,
 )
+from gui.paths import atomic_write_bytes
 
 METADATA_SECTION = "pumpkin.metadata"
 SIGNATURE_SECTION = "wasm_signature"
@@ -121,17 +121,11 @@ def save_private_key(path: Path, key: Ed25519PrivateKey, *, overwrite: bool = Fa
                         "overwritten, it may be the only copy)")
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        # atomic_write_bytes' temp file is created 0600 (mkstemp), so the key is
+        # never readable by others, not even for a moment.
+        atomic_write_bytes(path, pem)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise SigningKeyError(f"cannot write the key file {path}: {exc.strerror or exc}") from exc
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import os
 import tarfile
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
+
+from gui.paths import atomic_write_with
 
 MANIFEST = "pumpkin-patch-backup.json"
 CHUNK = 1 << 20
@@ -82,11 +83,10 @@ def write_archive(target: Path, areas: Iterable[Area], manifest: dict[str, Any],
         except OSError:
             sizes.append(0)
     total, done = sum(sizes), 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz",
-                                                      compresslevel=6) as tar:
+
+    def fill(raw: BinaryIO) -> None:
+        nonlocal done
+        with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
             body = json.dumps({**manifest, "files": len(entries), "bytes": total},
                               indent=2).encode()
             _add_bytes(tar, MANIFEST, body)
@@ -95,17 +95,12 @@ def write_archive(target: Path, areas: Iterable[Area], manifest: dict[str, Any],
                 done += size
                 if progress is not None:
                     progress(done, total)
-            tar.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, target)
+
+    try:
+        atomic_write_with(target, fill)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise ArchiveError(f"cannot write the backup {target}: {exc.strerror or exc}; "
                            "check the free space and that the folder is writable") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target.stat().st_size
 
 

@@ -5,6 +5,7 @@ Public surface:
     PermissionPolicy                               (policy.py: allowed / blocked)
     DecisionState, Decision, GrantStore, GrantError  (grants.py: grants.json)
     ReviewRow, ReviewRequest, build_review         (review.py: what a review shows)
+    decide, Verdict, AdmissionDecision             (admission.py: may it run, or ask?)
     PermissionGate, sandbox_for                    (gate.py: the manager's LoadGate)
     PermissionService                              (service.py: admin actions, live)
     ask_review                                     (prompt.py: the console questions)
@@ -14,6 +15,7 @@ Public surface:
 from pathlib import Path
 
 from gui.paths import AppPaths
+from gui.permissions.admission import AdmissionDecision, Verdict, decide
 from gui.permissions.catalogue import CATALOGUE, Capability, Risk, describe
 from gui.permissions.gate import PermissionGate, sandbox_for
 from gui.permissions.grants import Decision, DecisionState, GrantError, GrantStore
@@ -21,17 +23,15 @@ from gui.permissions.policy import PermissionPolicy
 from gui.permissions.review import ReviewRequest, ReviewRow, build_review
 from gui.permissions.service import PermissionService
 
-GRANTS_FILE_NAME = "grants.json"
-
 
 def grants_file(paths: AppPaths) -> Path:
-    """The grants store of a profile: ``<config_dir>/grants.json``."""
-    return paths.config_dir / GRANTS_FILE_NAME
+    """The grants store of a profile (:attr:`AppPaths.grants_file`)."""
+    return paths.grants_file
 
 
 __all__ = [
     "CATALOGUE",
-    "GRANTS_FILE_NAME",
+    "AdmissionDecision",
     "Capability",
     "Decision",
     "DecisionState",
@@ -43,7 +43,9 @@ __all__ = [
     "ReviewRequest",
     "ReviewRow",
     "Risk",
+    "Verdict",
     "build_review",
+    "decide",
     "describe",
     "grants_file",
     "sandbox_for",

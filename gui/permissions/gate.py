@@ -1,20 +1,14 @@
 """The permission gate: between get-metadata and on-load, decide what a plugin may do.
 
 :class:`PermissionGate` implements :class:`gui.plugins.manager.LoadGate`.
-For each plugin about to run on-load it reads the stored decision and:
-
-- undecided: approves at once when there is nothing to ask (nothing
-  requested that the admin could grant, everything allowed by policy, or
-  ``ask_permission_confirmation = false``); otherwise holds the plugin as
-  NEEDS_REVIEW;
-- declined: holds it as DECLINED (on-load never runs);
-- approved for another sha256 (an update): inherits the grants when the new
-  version requests nothing new, else holds it as NEEDS_REVIEW;
-- approved: admits it with the effective grants (policy applied: blocked
-  wins, unenforceable never granted) and the WASI sandbox those grants
-  create: the plugin's own data dir preopened as ``data`` (read-only for
-  fs.read.data, read-write with fs.write.data) and only the environment
-  variables granted.
+For each plugin about to run on-load it asks the one admission decision
+(:func:`gui.permissions.admission.decide`), records an approval it implies
+(an inherited or policy-approved one), holds the plugin as NEEDS_REVIEW or
+DECLINED when it is not approved, and otherwise admits it with the effective
+grants (policy applied: blocked wins, unenforceable never granted) and the
+WASI sandbox those grants create: the plugin's own data dir preopened as
+``data`` (read-only for fs.read.data, read-write with fs.write.data) and only
+the environment variables granted.
 """
 
 from __future__ import annotations
@@ -24,7 +18,8 @@ from collections.abc import Iterable
 
 from gui.hostapi.context import GUEST_DATA_DIR
 from gui.paths import AppPaths
-from gui.permissions.grants import Decision, DecisionState, GrantStore
+from gui.permissions.admission import Verdict, decide
+from gui.permissions.grants import Decision, GrantStore
 from gui.permissions.policy import PermissionPolicy
 from gui.plugins.lifecycle import PluginState
 from gui.plugins.manager import Admission
@@ -39,7 +34,7 @@ def sandbox_for(plugin: str, granted: frozenset[str], policy: PermissionPolicy,
     """The WASI sandbox that backs ``granted`` for ``plugin``, and nothing more."""
     preopens: tuple[Preopen, ...] = ()
     if granted & {"fs.read.data", "fs.write.data"}:
-        data_dir = paths.plugin_data_root / plugin
+        data_dir = paths.plugin_data_dir(plugin)
         data_dir.mkdir(parents=True, exist_ok=True)
         preopens = (Preopen(data_dir, GUEST_DATA_DIR, writable="fs.write.data" in granted),)
     return Sandbox(env=policy.environment(plugin, granted), preopens=preopens)
@@ -58,20 +53,19 @@ class PermissionGate:
         assert plugin.metadata is not None
         name = plugin.name
         requested = frozenset(plugin.metadata.permissions)
-        decision = self.store.decision(name)
-        if decision.state is DecisionState.APPROVED and decision.sha256 != plugin.sha256:
-            decision = self._update(name, plugin.sha256, requested, decision)
-        elif decision.state is DecisionState.DECLINED and not requested <= decision.requested:
-            decision = Decision()  # declined before, but asks for something new: ask again
-        if decision.state is DecisionState.UNDECIDED:
-            decision = self._first_time(name, plugin.sha256, requested, decision)
-        if decision.state is DecisionState.DECLINED:
+        decision = decide(name, plugin.sha256, requested, self.store.decision(name),
+                          self.policy, damaged=self.store.damaged)
+        if decision.verdict is Verdict.INHERIT:
+            log.info("%s: new .wasm requests nothing new; it inherits its grants", name)
+        if decision.needs_recording:
+            self.store.approve(name, plugin.sha256, requested, decision.granted)
+        if decision.verdict is Verdict.DECLINED:
             return Admission(hold=PluginState.DECLINED, reason=(
                 f"declined by the admin; run 'pumpkin-patch plugin approve {name}' or review "
                 "it in the Plugins window to let it run"))
-        if decision.state is DecisionState.UNDECIDED:
+        if not decision.approved:
             return Admission(hold=PluginState.NEEDS_REVIEW, reason=self._review_reason(
-                name, requested, decision))
+                name, requested, decision.previous))
         granted = self.policy.effective(name, requested, decision.granted)
         self._report(plugin, requested, granted)
         return Admission(granted=granted,
@@ -85,43 +79,12 @@ class PermissionGate:
     def update_needs_review(self, plugin: str, requested: Iterable[str]) -> bool:
         """Whether a new version of a running ``plugin`` must wait for the admin.
 
-        Only when it requests something the stored decision did not cover and
-        the admin would be asked about it (policy applied).
+        The admission decision for the new version (:func:`decide`) does not
+        approve it: it requests something the stored decision did not cover
+        and the admin would be asked about it (policy applied).
         """
-        decision = self.store.decision(plugin)
-        wanted = frozenset(requested)
-        if decision.state is not DecisionState.APPROVED:
-            return True
-        if wanted <= decision.requested or not self.policy.asks(plugin):
-            return False
-        return bool(self.policy.needs_decision(plugin, wanted - decision.requested))
-
-    def _update(self, name: str, sha256: str, requested: frozenset[str],
-                previous: Decision) -> Decision:
-        if requested <= previous.requested:
-            log.info("%s: new .wasm requests nothing new; it inherits its grants", name)
-            return self.store.approve(name, sha256, requested, previous.granted & requested)
-        # Asking for more: hold it for review (a Decision carrying the earlier
-        # request, so the reason can name what was added).
-        return Decision(DecisionState.UNDECIDED, previous.requested, previous.granted, "")
-
-    def _first_time(self, name: str, sha256: str, requested: frozenset[str],
-                    held: Decision) -> Decision:
-        """Undecided (or an update asking for more): approve only if nothing needs asking."""
-        if self.store.damaged:
-            # Treated as undecided, never as approved: only a plugin with nothing to
-            # decide runs, and nothing is written over the damaged file.
-            if self.policy.needs_decision(name, requested):
-                return held
-            return Decision(DecisionState.APPROVED, requested, frozenset(), sha256)
-        if not self.policy.asks(name):
-            return self.store.approve(name, sha256, requested,
-                                      self.policy.without_asking(name, requested))
-        if not self.policy.needs_decision(name, requested - held.requested):
-            # Nothing new the admin could decide (nothing requested, or only what
-            # the policy allows or refuses anyway): keep earlier grants, record it.
-            return self.store.approve(name, sha256, requested, held.granted & requested)
-        return held
+        return not decide(plugin, "", requested, self.store.decision(plugin), self.policy,
+                          damaged=self.store.damaged).approved
 
     def _review_reason(self, name: str, requested: frozenset[str], held: Decision) -> str:
         what = "review it in the Plugins window or run 'pumpkin-patch plugin approve " \

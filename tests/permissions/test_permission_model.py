@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from types import SimpleNamespace
 
 import pytest
 
+from gui.paths import AppPaths
 from gui.permissions import (
     CATALOGUE,
     DecisionState,
@@ -107,12 +107,12 @@ def test_environment_is_only_the_admins_configured_values(monkeypatch):
 
 
 def test_sandbox_backs_only_the_grants(tmp_path):
-    paths = SimpleNamespace(plugin_data_root=tmp_path / "plugin-data")
+    paths = AppPaths.under(tmp_path)
     policy = PermissionPolicy()
     assert sandbox_for("p", frozenset(), policy, paths).preopens == ()
     ro = sandbox_for("p", frozenset({"fs.read.data"}), policy, paths).preopens
     assert [(p.host_path, p.guest_path, p.writable) for p in ro] == [
-        (tmp_path / "plugin-data" / "p", "data", False)]
+        (paths.plugin_data_root / "p", "data", False)]
     rw = sandbox_for("p", frozenset({"fs.read.data", "fs.write.data"}), policy, paths)
     assert [p.writable for p in rw.preopens] == [True]
     assert rw.env == {}

@@ -198,3 +198,18 @@ def _counters(details) -> dict[str, str]:
         label = form.itemAt(row, form.ItemRole.LabelRole).widget().text()
         out[label] = form.itemAt(row, form.ItemRole.FieldRole).widget().text()
     return out
+
+
+def test_a_dropped_wasm_named_a_dot_dot_b_is_refused_with_the_one_name_rule(
+        make_app, qtbot, tmp_path):
+    from gui.paths import unsafe_name_reason
+
+    app = make_app()
+    source = tmp_path / "innocent.wasm"
+    source.write_bytes(build_fixture("echo", plugin_name="a..b").read_bytes())
+    with qtbot.waitSignal(app.window.services.tasks.failed, timeout=20_000) as failed:
+        app.window.installer.install_one(source, allow_unsigned=True)
+    what, why = failed.args
+    assert what == "Adding innocent.wasm"
+    assert f"{unsafe_name_reason('a..b')}; refusing to install it" in why
+    assert list(app.paths.plugins_dir.glob("*.wasm")) == []
