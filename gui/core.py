@@ -101,6 +101,9 @@ class ServerCore:
         self.plugins = PluginManager(self.server, self.runtime, paths,
                                      limits=limits or limits_from(self.settings.plugins),
                                      gate=self.gate)
+        # The server hands its events to the plugins and asks them for `plugins` / `reload`.
+        self.server.events.sink = self.plugins
+        self.server.plugin_host = self.plugins
         self.permissions = PermissionService(self.grants, policy, self.plugins)
         self.market = Marketplace(paths, self.runtime, grants=self.grants, policy=policy,
                                   settings=self.settings, manager=self.plugins)

@@ -9,6 +9,7 @@ never touch the real profile.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -159,3 +160,18 @@ def atomic_write_with(path: Path, fill: Callable[[BinaryIO], object]) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sha256_of(path: Path) -> str | None:
+    """sha256 hex of a file (read in 1 MiB pieces), or None when it does not exist.
+
+    The one file hash: installed plugins, staged updates, journal checks.
+    """
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()

@@ -58,7 +58,7 @@ async def _settled() -> dict[str, float]:
 
 def _headless_profile(plugins: list[Path]) -> Any:
     from gui.bench.common import BenchProfile
-    from gui.plugins.manager import GrantNothing
+    from gui.plugins.gate import GrantNothing
 
     profile = BenchProfile(plugins)
     # Every plugin runs (nothing granted): a plugin held for review would be

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gui.market.journal import consistent_view, sha256_of
+from gui.market.journal import consistent_view
 from gui.market.layout import MarketPaths
 from gui.market.lockfile import Lockfile
-from gui.paths import atomic_write_text
+from gui.paths import atomic_write_text, sha256_of
 
 
 def derive_held(lock: Lockfile, installed: Mapping[str, str | None],

@@ -58,14 +58,13 @@ from gui.market.journal import (
     apply,
     market_lock,
     pause_point,
-    sha256_of,
 )
 from gui.market.layout import MarketPaths
 from gui.market.lockfile import HeldUpdate, LockEntry, Lockfile, LockfileError, PreviousVersion
 from gui.market.plugin_host import PluginHost
 from gui.market.signing import SignatureError, classify, fingerprint, verify_signature
 from gui.market.sources import Source
-from gui.paths import unsafe_name_reason
+from gui.paths import sha256_of, unsafe_name_reason
 from gui.permissions import GrantStore, PermissionPolicy, build_review
 from gui.permissions.admission import decide
 from gui.plugins.files import read_plugin_file

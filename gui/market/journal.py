@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -36,7 +35,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gui.paths import atomic_write_text
+from gui.paths import atomic_write_text, sha256_of
 
 PAUSE_ENV = "PUMPKIN_PATCH_MARKET_PAUSE_AT"
 LOCK_TIMEOUT = 60.0
@@ -58,18 +57,6 @@ def pause_point(step: str) -> None:
     print(f"market: paused at {step}", file=sys.stderr, flush=True)
     while True:  # the test kills the process here
         time.sleep(3600)
-
-
-def sha256_of(path: Path) -> str | None:
-    """sha256 hex of a file, or None when it does not exist."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except FileNotFoundError:
-        return None
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The permission gate: between get-metadata and on-load, decide what a plugin may do.
 
-:class:`PermissionGate` implements :class:`gui.plugins.manager.LoadGate`.
+:class:`PermissionGate` implements :class:`gui.plugins.gate.LoadGate`.
 For each plugin about to run on-load it asks the one admission decision
 (:func:`gui.permissions.admission.decide`), records an approval it implies
 (an inherited or policy-approved one), holds the plugin as NEEDS_REVIEW or
@@ -21,8 +21,8 @@ from gui.paths import AppPaths
 from gui.permissions.admission import Verdict, decide
 from gui.permissions.grants import Decision, GrantStore
 from gui.permissions.policy import PermissionPolicy
+from gui.plugins.gate import Admission
 from gui.plugins.lifecycle import PluginState
-from gui.plugins.manager import Admission
 from gui.plugins.registry import Plugin
 from gui.runtime import Preopen, Sandbox
 

@@ -22,11 +22,12 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 
+from gui.paths import sha256_of
 from gui.permissions.grants import Decision, DecisionState, GrantError, GrantStore
 from gui.permissions.policy import PermissionPolicy
 from gui.permissions.review import ReviewRequest, build_review
 from gui.plugins.lifecycle import PluginState
-from gui.plugins.manager import PluginManager, sha256_file
+from gui.plugins.manager import PluginManager
 from gui.plugins.registry import Plugin
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ class PermissionService:
         pending = plugin.pending_update
         if pending is not None and not pending.staged_path.exists():
             plugin.pending_update = None  # approved or dropped from the command line
-            on_disk = await asyncio.to_thread(sha256_file, plugin.path) \
+            on_disk = await asyncio.to_thread(sha256_of, plugin.path) \
                 if plugin.path.exists() else None
             if on_disk is not None and on_disk != plugin.sha256:
                 await self.manager.unload(plugin.name)

@@ -24,8 +24,9 @@ update of it.
 
 from gui.plugins.bus import EventBus
 from gui.plugins.faults import FaultPolicy, FaultRecord
+from gui.plugins.gate import Admission, GrantNothing, LoadGate, PluginError
 from gui.plugins.lifecycle import IllegalTransition, PluginState
-from gui.plugins.manager import Admission, GrantNothing, LoadGate, PluginError, PluginManager
+from gui.plugins.manager import PluginManager
 from gui.plugins.notices import (
     CompileProgress,
     PluginFaulted,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import stat
 import threading
@@ -156,11 +155,6 @@ async def read_plugin_file_async(path: Path, *, max_bytes: int | None = None,
     except TimeoutError:
         raise PluginFileError(f"{path}: reading it took over {timeout:.0f} s; check the disk "
                               "it is on, or remove it") from None
-
-
-def sha256_plugin_file(path: Path) -> str:
-    """sha256 hex of a plugin file (read under the rules of this module)."""
-    return hashlib.sha256(read_plugin_file(path)).hexdigest()
 
 
 def copy_plugin_file(source: Path, target: Path) -> bytes:

@@ -18,8 +18,6 @@ from pathlib import Path
 from gui.plugins.lifecycle import PluginState
 from gui.plugins.registry import PluginMetadata
 
-STAGED_DIR = ".staged"
-
 
 @dataclass(frozen=True)
 class PendingUpdate:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from gui.paths import AppPaths
+from gui.paths import AppPaths, sha256_of
 from gui.permissions import GrantStore, grants_file
 from tests.harness import Session
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def store_for(paths: AppPaths) -> GrantStore:

@@ -291,7 +291,7 @@ def test_update_asking_for_more_is_held_while_the_old_version_keeps_serving(path
             assert plugin.pending_update is None
             assert plugin.scope.granted == frozenset(FS)
             assert await reply(session, "writefile") == "write ok"
-            assert not session.plugins.staged_path(NAME).exists()
+            assert not session.paths.staged_update(NAME).exists()
             assert store_for(paths).decision(NAME).sha256 == sha256_of(v2)
 
     asyncio.run(scenario())

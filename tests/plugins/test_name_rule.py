@@ -18,7 +18,7 @@ from gui.cli import main
 from gui.devkit.wat_build import build_fixture
 from gui.market import InstallError
 from gui.paths import unsafe_name_reason
-from gui.plugins.manager import PluginError
+from gui.plugins.gate import PluginError
 from tests.harness import Session
 from tests.market.conftest import grant_all
 
