@@ -95,6 +95,8 @@ FIXTURES: dict[str, str] = {
     "task-and-log": "on-load schedules repeating task 3 (delay 1, period 1); logs 'task ran'",
     "not-a-plugin": "a valid component of world example:other/other (export run: func() -> u32)",
     "future-major": "plugin surface of pumpkin:plugin@2.0.0",
+    "unfired-event": "registers handler 1 for player-teleport-event (never fired here) "
+                     "and handler 2 for player-chat-event",
     "data-file": "commands readfile (9) and writefile (10) using wasi:filesystem@0.2.0",
 }
 
@@ -110,6 +112,7 @@ _PUMPKIN_ABI = {
     "LEVEL_INFO": 2,  # logging.level: trace, debug, info, warn, error
     "PRIORITY_NORMAL": 2,  # event.event-priority: highest, high, normal, low, lowest
     "EVENT_TYPE_PLAYER_CHAT": 3,  # event.event-type case index
+    "EVENT_TYPE_PLAYER_TELEPORT": 7,
     "EVENT_CASE_PLAYER_CHAT": 3,  # event.event case index (u16 discriminant)
     "EVENT_OFFSET": 8,  # handle-event params tuple: u32, own<server>, event (align 8)
     "CHAT_CANCELLED_OFFSET": 8 + 8 + 32,  # event at +8, payload at +8, cancelled at +32

@@ -15,6 +15,7 @@ from gui.hostapi.command import CommandBuilder
 from gui.hostapi.scope import EventRegistration
 from gui.hostapi.values import level_number, wit_record
 from gui.server.commands import CommandConflictError
+from gui.server.events import ServerEvent
 from gui.server.permission_nodes import PermissionNode
 
 # The guest path of the plugin's own data dir, preopened by WASI when the
@@ -29,6 +30,12 @@ class ContextApi(HostInterface):
     def register_event(
         self, this: Any, handler_id: int, event_type: str, priority: str, blocking: bool
     ) -> None:
+        if event_type not in ServerEvent.by_type:
+            # register-event returns nothing in Pumpkin's WIT, so the refusal is a log line.
+            fired = ", ".join(sorted(ServerEvent.by_type))
+            self.scope.log("error", f"register-event: this server never fires {event_type}; "
+                                    f"the handler is not registered (it fires: {fired})")
+            return
         registration = EventRegistration(
             self.scope.plugin, handler_id, event_type, priority, blocking
         )

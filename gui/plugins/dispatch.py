@@ -115,10 +115,16 @@ def _run_handlers(
             instance: PluginInstance | None = plugin.instance
             if instance is None or instance.dead or plugin.name in dead:
                 continue
+            try:
+                value = to_wit(event)
+            except Exception as exc:  # the host's fault: this handler is skipped, not the batch
+                log(plugin, "error", f"host error: could not pass {event.event_type} to "
+                                     f"handler {registration.handler_id}: {exc!r}")
+                continue
             started = time.perf_counter()
             try:
                 returned = instance.call("handle-event", registration.handler_id, server,
-                                         to_wit(event), deadline=deadline)
+                                         value, deadline=deadline)
             except GuestCallFailed as failed:
                 failures.append((plugin, failed))
                 dead.add(plugin.name)

@@ -2,7 +2,9 @@
 
 Events are plain mutable dataclasses: plugins may change a message, the
 recipients or ``cancelled``, and the server acts on the event it gets back.
-Each class names its Pumpkin WIT event type in ``event_type``.
+Each class names its Pumpkin WIT event type in ``event_type`` and declares
+the fields of its WIT record with :func:`wit_field`: adding an event type is
+one class here (and the code that fires it).
 
 :class:`EventPipeline` batches: every event fired during one event-loop
 iteration goes to the :class:`EventSink` in a single ``dispatch`` call, since
@@ -13,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import ClassVar, Protocol, TypeVar
+from dataclasses import MISSING, Field, dataclass, field, fields
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from gui.server.players import Player
 from gui.server.text import TextComponent
@@ -23,134 +25,131 @@ from gui.server.world import Position
 logger = logging.getLogger(__name__)
 
 
+def wit_field(name: str, *, writable: bool = False, default: Any = MISSING) -> Any:
+    """A field of the event's WIT ``*-event-data`` record, named ``name`` there.
+
+    ``writable`` fields are copied back from what a blocking handler returns
+    (when the value is of the same kind); the others are for reading.
+    """
+    metadata = {"wit": name, "writable": writable}
+    return field(metadata=metadata) if default is MISSING else field(default=default,
+                                                                      metadata=metadata)
+
+
 @dataclass
-class PlayerJoinEvent:
+class ServerEvent:
+    """Base of every server event: one subclass per Pumpkin WIT event type.
+
+    A subclass names its WIT case in ``event_type`` and declares its record's
+    fields with :func:`wit_field`; that is all the plugin host needs
+    (:mod:`gui.hostapi.event` reads the fields). Subclasses register
+    themselves in :attr:`by_type`.
+    """
+
+    event_type: ClassVar[str]
+    by_type: ClassVar[dict[str, type[ServerEvent]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        ServerEvent.by_type[cls.event_type] = cls
+
+    @classmethod
+    def wit_fields(cls) -> tuple[Field[Any], ...]:
+        """The dataclass fields of the WIT record, in declaration order."""
+        return tuple(f for f in fields(cls) if "wit" in f.metadata)
+
+
+@dataclass
+class PlayerJoinEvent(ServerEvent):
     """A player has joined; ``join_message`` is broadcast unless cancelled."""
 
     event_type: ClassVar[str] = "player-join-event"
-    player: Player
-    join_message: TextComponent
-    cancelled: bool = False
+    player: Player = wit_field("player")
+    join_message: TextComponent = wit_field("join-message", writable=True)
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class PlayerLeaveEvent:
+class PlayerLeaveEvent(ServerEvent):
     """A player has left; ``leave_message`` is broadcast unless cancelled."""
 
     event_type: ClassVar[str] = "player-leave-event"
-    player: Player
-    leave_message: TextComponent
-    cancelled: bool = False
+    player: Player = wit_field("player")
+    leave_message: TextComponent = wit_field("leave-message", writable=True)
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class PlayerLoginEvent:
+class PlayerLoginEvent(ServerEvent):
     """A player is logging in; cancelled means kicked with ``kick_message``."""
 
     event_type: ClassVar[str] = "player-login-event"
-    player: Player
-    kick_message: TextComponent
-    cancelled: bool = False
+    player: Player = wit_field("player")
+    kick_message: TextComponent = wit_field("kick-message", writable=True)
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class PlayerChatEvent:
+class PlayerChatEvent(ServerEvent):
     """A player chats; ``message`` goes to ``recipients`` unless cancelled."""
 
     event_type: ClassVar[str] = "player-chat-event"
-    player: Player
-    message: str
-    recipients: list[Player]
-    cancelled: bool = False
+    player: Player = wit_field("player")
+    message: str = wit_field("message", writable=True)
+    recipients: list[Player] = wit_field("recipients", writable=True)
+    signature: None = wit_field("signature", default=None)  # chat signing: none offline
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class PlayerCommandSendEvent:
+class PlayerCommandSendEvent(ServerEvent):
     """A player runs ``command`` (no leading ``/``); cancelled means not run."""
 
     event_type: ClassVar[str] = "player-command-send-event"
-    player: Player
-    command: str
-    cancelled: bool = False
+    player: Player = wit_field("player")
+    command: str = wit_field("command", writable=True)
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class ServerCommandEvent:
+class ServerCommandEvent(ServerEvent):
     """The console runs ``command``; cancelled means not run."""
 
     event_type: ClassVar[str] = "server-command-event"
-    command: str
-    cancelled: bool = False
+    command: str = wit_field("command", writable=True)
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class ServerBroadcastEvent:
+class ServerBroadcastEvent(ServerEvent):
     """The server broadcasts ``message`` on behalf of ``sender``."""
 
     event_type: ClassVar[str] = "server-broadcast-event"
-    message: TextComponent
-    sender: TextComponent
-    cancelled: bool = False
+    message: TextComponent = wit_field("message", writable=True)
+    sender: TextComponent = wit_field("sender", writable=True)
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class PlayerMoveEvent:
+class PlayerMoveEvent(ServerEvent):
     """A network player moved from ``from_position`` to ``to_position``; cancel to undo."""
 
     event_type: ClassVar[str] = "player-move-event"
-    player: Player
-    from_position: Position
-    to_position: Position
-    cancelled: bool = False
+    player: Player = wit_field("player")
+    from_position: Position = wit_field("from-position")
+    to_position: Position = wit_field("to-position")
+    cancelled: bool = wit_field("cancelled", writable=True, default=False)
 
 
 @dataclass
-class ServerLoadEvent:
+class ServerLoadEvent(ServerEvent):
     """The server finished loading; ``load_type`` is ``"startup"`` or ``"reload"``."""
 
     event_type: ClassVar[str] = "server-load-event"
-    load_type: str
+    load_type: str = wit_field("load-type")
 
 
-ServerEvent = (
-    PlayerJoinEvent
-    | PlayerLeaveEvent
-    | PlayerLoginEvent
-    | PlayerChatEvent
-    | PlayerCommandSendEvent
-    | PlayerMoveEvent
-    | ServerCommandEvent
-    | ServerBroadcastEvent
-    | ServerLoadEvent
-)
-
-EVENT_TYPES: dict[str, type[ServerEvent]] = {
-    cls.event_type: cls
-    for cls in (
-        PlayerJoinEvent,
-        PlayerLeaveEvent,
-        PlayerLoginEvent,
-        PlayerChatEvent,
-        PlayerCommandSendEvent,
-        PlayerMoveEvent,
-        ServerCommandEvent,
-        ServerBroadcastEvent,
-        ServerLoadEvent,
-    )
-}
-
-EventT = TypeVar(
-    "EventT",
-    PlayerJoinEvent,
-    PlayerLeaveEvent,
-    PlayerLoginEvent,
-    PlayerChatEvent,
-    PlayerCommandSendEvent,
-    PlayerMoveEvent,
-    ServerCommandEvent,
-    ServerBroadcastEvent,
-    ServerLoadEvent,
-)
+EventT = TypeVar("EventT", bound=ServerEvent)
 
 
 class EventSink(Protocol):
