@@ -131,12 +131,6 @@ def candidate_platforms(env: dict[str, str] | None = None) -> list[str]:
     return []
 
 
-def chosen_platform(env: dict[str, str] | None = None) -> str:
-    """The platform plugin Qt will try first ("" when there is nothing to check)."""
-    candidates = candidate_platforms(env)
-    return candidates[0] if candidates else ""
-
-
 def diagnose(env: dict[str, str] | None = None) -> Diagnosis:
     """Check each platform Qt would try; the first that works, else the first's problems."""
     env = dict(os.environ if env is None else env)

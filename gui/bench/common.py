@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import statistics
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -77,14 +75,3 @@ class BenchProfile:
     async def __aexit__(self, *exc: object) -> None:
         await self.core.stop()
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-async def timed_rounds(rounds: int, body: Callable[[], Awaitable[int]]) -> list[float]:
-    """Run ``body`` (which returns how many items it did) ``rounds`` times; items/s each."""
-    rates = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        done = await body()
-        rates.append(done / (time.perf_counter() - started))
-        await asyncio.sleep(0)
-    return rates

@@ -131,12 +131,6 @@ class Repository:
     def public_key_hex(self) -> str:
         return str(self.info()["public_key_hex"])
 
-    def index_mtime(self) -> float:
-        try:
-            return (self.root / INDEX_FILE).stat().st_mtime_ns / 1e9
-        except FileNotFoundError:
-            return 0.0
-
     def plugins(self) -> list[PublishedPlugin]:
         """Every published plugin (empty before the first publish)."""
         path = self.root / INDEX_FILE

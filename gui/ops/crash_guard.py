@@ -134,11 +134,6 @@ class CrashGuard:
         finally:
             self._restarting = False
 
-    async def wait_idle(self) -> None:
-        """Wait for a restart under way to finish (tests, shutdown)."""
-        if self._handling is not None:
-            await asyncio.shield(self._handling)
-
     async def close(self) -> None:
         """Cancel a restart under way (the app is shutting down)."""
         if self._handling is not None and not self._handling.done():

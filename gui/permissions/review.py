@@ -72,11 +72,6 @@ class ReviewRequest:
     sha256: str = ""
 
     @property
-    def initially_granted(self) -> frozenset[str]:
-        """The permissions whose rows start ticked."""
-        return frozenset(r.permission for r in self.rows if r.initially_checked)
-
-    @property
     def added(self) -> tuple[str, ...]:
         return tuple(r.permission for r in self.rows if r.change == "added")
 

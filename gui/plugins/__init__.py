@@ -28,7 +28,6 @@ from gui.plugins.gate import Admission, GrantNothing, LoadGate, PluginError
 from gui.plugins.lifecycle import IllegalTransition, PluginState
 from gui.plugins.manager import PluginManager
 from gui.plugins.notices import (
-    CompileProgress,
     PluginFaulted,
     PluginStateChanged,
     PluginUpdateAvailable,
@@ -40,7 +39,6 @@ from gui.plugins.updates import PendingUpdate, UpdateOutcome, UpdateResult
 __all__ = [
     "Admission",
     "CallMetrics",
-    "CompileProgress",
     "EventBus",
     "FaultPolicy",
     "FaultRecord",

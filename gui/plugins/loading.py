@@ -23,7 +23,6 @@ from gui.plugins.gate import PluginError
 from gui.plugins.inspect import InspectError, inspect_file
 from gui.plugins.lifecycle import PluginState
 from gui.plugins.logs import PluginLog
-from gui.plugins.notices import CompileProgress
 from gui.plugins.registry import Plugin, PluginMetadata
 from gui.runtime import GuestCallFailed, InstanceDead, NotAPumpkinPlugin, PluginInstance, Sandbox
 from gui.runtime.compile_worker import CompileWorkerFailed
@@ -127,12 +126,12 @@ class LoadingPart:
     def _new_plugin(self, key: str, path: Path) -> Plugin:
         plugin = Plugin(name=key, path=path)
         plugin.lifecycle.subscribe(self._on_state)
-        plugin.log = PluginLog(key, self.paths.plugin_logs_dir / f"{key}.log")
+        plugin.log = PluginLog(key, self.paths.plugin_log_file(key))
         plugin.scope = PluginScope(
             plugin=key,
             server=self.server,
             loop=asyncio.get_running_loop(),
-            data_dir=self.paths.plugin_data_root / key,
+            data_dir=self.paths.plugin_data_dir(key),
             calls=PluginCallsOf(self, plugin),
             log=lambda level, message: self._plugin_log(plugin, level, message),
             poster=self._loop_poster(),
@@ -261,16 +260,13 @@ class LoadingPart:
         self.plugins[name] = plugin
 
 
-
 class _CompileCounter:
-    """Reports startup compiles as they finish (console and CompileProgress notices)."""
+    """Reports startup compiles on the console as they finish (``[2/7] x.wasm compiled``)."""
 
     def __init__(self, manager: Any, total: int) -> None:
         self._manager = manager
         self.total = total
         self.done = 0
-        if total:
-            manager.publish(CompileProgress(0, total))
 
     async def track(self, path: Path, work: Any) -> Any:
         try:
@@ -289,8 +285,6 @@ class _CompileCounter:
             f"loaded from cache in {seconds:.2f} s" if cached else f"compiled in {seconds:.1f} s")
         self._manager.server.console.info(
             "plugins", f"[{self.done}/{self.total}] {path.name} {how}")
-        self._manager.publish(CompileProgress(self.done, self.total, path.name, seconds, cached))
-
 
 
 class _ContextToken:
@@ -303,4 +297,3 @@ _CONTEXT = _ContextToken()
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
-

@@ -49,21 +49,4 @@ class PluginUpdateAvailable:
     source: str
 
 
-@dataclass(frozen=True)
-class CompileProgress:
-    """Plugins being compiled at startup: ``done`` of ``total`` finished.
-
-    ``plugin`` is the file that just finished (empty when compiling starts);
-    ``seconds`` how long it took, ``from_cache`` whether it was loaded from
-    the compile cache instead of compiled.
-    """
-
-    done: int
-    total: int
-    plugin: str = ""
-    seconds: float = 0.0
-    from_cache: bool = False
-
-
-Notice = (PluginStateChanged | PluginFaulted | PluginUpdateHeld | PluginUpdateAvailable
-          | CompileProgress)
+Notice = PluginStateChanged | PluginFaulted | PluginUpdateHeld | PluginUpdateAvailable

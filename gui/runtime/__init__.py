@@ -1,13 +1,13 @@
 """The wasmtime host: engine, compile cache, the runtime thread and plugin instances.
 
 Public surface:
-    PluginRuntime, LinkedPlugin, GuestCall   (host.py)
+    PluginRuntime, LinkedPlugin   (host.py)
     PluginInstance, Limits, Sandbox, Preopen, GuestCallFailed, InstanceDead  (instance.py)
     TrapKind, PluginFault, HostFunctionError, UnimplementedImport  (traps.py)
     NotAPumpkinPlugin, UnsupportedWorldVersion, WorldInfo  (world.py)
 """
 
-from gui.runtime.host import GuestCall, LinkedPlugin, PluginRuntime
+from gui.runtime.host import LinkedPlugin, PluginRuntime
 from gui.runtime.instance import (
     GuestCallFailed,
     InstanceDead,
@@ -25,7 +25,6 @@ from gui.runtime.traps import (
 from gui.runtime.world import NotAPumpkinPlugin, UnsupportedWorldVersion, WorldInfo
 
 __all__ = [
-    "GuestCall",
     "GuestCallFailed",
     "HostFunctionError",
     "InstanceDead",

@@ -73,16 +73,6 @@ class LinkedPlugin:
     report: LinkReport
 
 
-@dataclass(frozen=True)
-class GuestCall:
-    """One call in a batch (see :meth:`PluginRuntime.call_batch`)."""
-
-    instance: PluginInstance
-    export: str
-    args: tuple[Any, ...]
-    deadline: float | None = None
-
-
 class PluginRuntime:
     """Engine, compile cache, epoch ticker and the runtime thread."""
 
@@ -114,7 +104,6 @@ class PluginRuntime:
         """
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._compile_pool, self.cache.load, wasm, plugin)
-
 
     async def link(self, name: str, compiled: CompiledComponent,
                    bindings: Callable[[HandleTable], HostBindings]) -> LinkedPlugin:
@@ -150,24 +139,6 @@ class PluginRuntime:
     async def call(self, instance: PluginInstance, export: str, *args: Any,
                    deadline: float | None = None) -> Any:
         return await self.thread.run(lambda: instance.call(export, *args, deadline=deadline))
-
-    async def call_batch(self, calls: list[GuestCall]) -> list[Any]:
-        """Run several guest calls in ONE hop to the runtime thread.
-
-        Each entry of the result is the call's value or the exception it raised.
-        """
-
-        def run_all() -> list[Any]:
-            results: list[Any] = []
-            for call in calls:
-                try:
-                    results.append(call.instance.call(call.export, *call.args,
-                                                      deadline=call.deadline))
-                except Exception as exc:
-                    results.append(exc)
-            return results
-
-        return await self.thread.run(run_all)
 
     async def release(self, linked: LinkedPlugin) -> None:
         """Free a linked plugin's Linker and host handles (the plugin is removed or replaced).

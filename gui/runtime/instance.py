@@ -193,9 +193,6 @@ class PluginInstance:
         wasi.stderr_custom = self._stderr.feed
         return wasi
 
-    def has_export(self, export: str) -> bool:
-        return export in self._exports
-
     def call(self, export: str, *args: Any, deadline: float | None = None) -> Any:
         """Call an export with host values; returns the host value of the result.
 
@@ -294,4 +291,3 @@ class _LineBuffer:
                 self._sink(text)
             except Exception:  # a broken log sink must never trap the guest
                 log.exception("plugin output sink failed")
-

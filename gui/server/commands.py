@@ -299,15 +299,6 @@ class CommandDispatcher:
             if self._by_name.get(name) is command:
                 del self._by_name[name]
 
-    def unregister(self, name: str) -> bool:
-        """Remove the command called ``name`` (all its names); return whether it existed."""
-        command = self._by_name.get(name.lower())
-        if command is None:
-            return False
-        self._remove(command)
-        self._changed()
-        return True
-
     def unregister_owner(self, owner: str) -> int:
         """Remove every command of ``owner``; return how many there were."""
         owned = [c for c in self.commands() if c.owner == owner]

@@ -337,11 +337,6 @@ class Scheduler:
         with self._lock:
             return [t for t in self._tasks.values() if owner is None or t.owner == owner]
 
-    @property
-    def running_count(self) -> int:
-        """How many task runs are in progress."""
-        return len(self._inflight)
-
     def run_due(self, tick: int) -> None:
         """Start every task due at or before ``tick`` (called by the tick loop)."""
         self.current_tick = tick

@@ -86,16 +86,12 @@ class BlockTable:
                                  properties=tuple(tuple(p) for p in r["properties"]))
                        for r in rows]
         self._by_name = {block.name: block for block in self.blocks}
-        self._by_id = {block.id: block for block in self.blocks}
         self._starts = [block.min_state for block in self.blocks]
         self.max_state = max(block.max_state for block in self.blocks)
 
     def by_name(self, name: str) -> BlockType | None:
         """The block called ``name`` (``stone`` or ``minecraft:stone``)."""
         return self._by_name.get(name if ":" in name else f"minecraft:{name}")
-
-    def by_id(self, block_id: int) -> BlockType | None:
-        return self._by_id.get(block_id)
 
     def of_state(self, state: int) -> BlockType:
         """The block a state id belongs to.

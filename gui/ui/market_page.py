@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from gui.ui.market_cards import ResultCard
 from gui.ui.market_details import MarketDetailsView
 from gui.ui.market_state import MarketState
-from gui.ui.notifications import REVIEW, Notification, NotificationCenter
+from gui.ui.notifications import NotificationCenter
 from gui.ui.review import Reviewer
 from gui.ui.sources_dialog import SourcesDialog
 from gui.ui.tasks import TaskRunner
@@ -302,10 +302,6 @@ class MarketPage(QWidget):
     def _after_change(self, result: Any) -> None:
         self.state.refresh()
         self._notifications.info(*_result_note(result), result.name)
-
-    def handle_notification(self, notification: Notification, action: str) -> None:
-        if action == REVIEW and notification.plugin:
-            self.reviewer.edit(notification.plugin, held_update=True)
 
     def open_sources(self) -> SourcesDialog:
         if self.sources_dialog is None:

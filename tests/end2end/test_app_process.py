@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import pytest
 
@@ -103,7 +102,5 @@ def test_sigint_and_window_state_survive_a_restart(app_process, tmp_path):
     assert (AppPaths.under(basedir).config_dir / "window.ini").exists()
     second = app_process(basedir=basedir)
     second.wait_for(r"^page server$", "app")
-    started = time.monotonic()
-    second.wait_for(r"^ready$", "app", timeout=120)
-    assert time.monotonic() - started < 120
+    second.wait_for(r"^ready$", "app", timeout=120)  # raises when it is not ready in time
     assert second.terminate() == 0

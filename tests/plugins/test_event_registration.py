@@ -20,12 +20,12 @@ def test_every_event_class_registers_itself_with_its_wit_record():
     assert ServerEvent.by_type["player-chat-event"] is PlayerChatEvent
     value = to_wit(ServerCommandEvent("say hi"))
     assert value.tag == "server-command-event"
-    assert getattr(value.payload, "command") == "say hi"
-    assert getattr(value.payload, "cancelled") is False
+    assert value.payload.command == "say hi"
+    assert value.payload.cancelled is False
     # What a blocking handler returns comes back, field by field, when of the same kind.
     event = ServerCommandEvent("say hi")
-    setattr(value.payload, "cancelled", True)
-    setattr(value.payload, "command", 7)  # wrong kind: ignored
+    value.payload.cancelled = True
+    value.payload.command = 7  # wrong kind: ignored
     apply_wit(event, value)
     assert event.cancelled is True and event.command == "say hi"
 

@@ -40,7 +40,13 @@ def test_any_state_can_be_removed():
     for state in S:
         if state is not S.REMOVED:
             life = Lifecycle("p", state)
+            heard = []
+            life.subscribe(lambda name, old, new, heard=heard: heard.append((name, old, new)))
             life.move(S.REMOVED)
+            assert life.state is S.REMOVED
+            assert heard == [("p", state, S.REMOVED)]
+            with pytest.raises(IllegalTransition):  # removed is the end
+                life.move(S.LOADING)
 
 
 def test_fault_policy_backoff_then_quarantine():
