@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from gui.profile_lock import ProfileLocked
+from gui.server.state import ControlState, ServerState
 
 log = logging.getLogger(__name__)
 
-STATES = ("starting", "running", "stopping", "stopped", "restarting", "failed")
 
 Listener = Callable[[str], None]
 
@@ -30,8 +30,8 @@ class ServerControl:
 
     Attributes:
         core: The :class:`gui.core.ServerCore`.
-        state: One of :data:`STATES`.
-        error: Why the last start failed (``None`` unless ``state == "failed"``).
+        state: A :class:`gui.server.state.ControlState`.
+        error: Why the last start failed (``None`` unless the state is FAILED).
     """
 
     def __init__(self, core: Any) -> None:
@@ -54,12 +54,12 @@ class ServerControl:
         if what == "state":
             self._update()
 
-    def _compute(self) -> str:
+    def _compute(self) -> ControlState:
         if self._failed:
-            return "failed"
+            return ControlState.FAILED
         if self._restarting:
-            return "restarting"
-        return str(self.core.server.state)
+            return ControlState.RESTARTING
+        return ControlState(self.core.server.state)
 
     def _update(self) -> None:
         state = self._compute()
@@ -122,8 +122,8 @@ class ServerControl:
         await self.core.stop_server()
 
     async def _start(self) -> bool:
-        if self.core.server.state != "stopped":
-            return self.core.server.state == "running"
+        if self.core.server.state is not ServerState.STOPPED:
+            return self.core.server.state is ServerState.RUNNING
         return await self._guarded(self.core.start_server)
 
     async def _guarded(self, work: Callable[[], Any]) -> bool:

@@ -51,6 +51,7 @@ from gui.runtime.instance import MIB
 from gui.runtime.memory import process_memory
 from gui.server.console import ConsoleLog
 from gui.server.instance import ServerInstance
+from gui.server.state import ServerState
 from gui.settings import AppSettings, PluginSettings
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class ServerCore:
         self.memory.mark_base(await asyncio.to_thread(process_memory))
         await self.plugins.load_all(skip=self._kept_down)
         await self._stop_watching()
-        if self.server.state != "running":  # stopped while the plugins loaded
+        if self.server.state is not ServerState.RUNNING:  # stopped while the plugins loaded
             return
         loop = asyncio.get_running_loop()
         self._watches = [

@@ -24,6 +24,7 @@ from gui.ops.notices import BackupFailed, BackupMade, BackupRestored, OpsNotice
 from gui.ops.schedules import Schedule, parse_schedules
 from gui.ops.timetable import ScheduleRunner
 from gui.server.senders import ConsoleSender
+from gui.server.state import ServerState
 from gui.server.text import TextComponent
 from gui.settings import AppSettings
 
@@ -165,7 +166,7 @@ class Operations:
                                           start=self._start_after_restore)
 
     async def _start_after_restore(self) -> None:
-        if self.core.server.state == "stopped":
+        if self.core.server.state is ServerState.STOPPED:
             await self.core.start_server()
 
     # -- editing settings ----------------------------------------------------------------
@@ -193,7 +194,7 @@ class Operations:
 
     async def run_command(self, line: str) -> tuple[bool, str]:
         server = self.core.server
-        if server.state != "running":
+        if server.state is not ServerState.RUNNING:
             return True, "skipped: the server is not running"
         sender = _ScheduleSender(server.console, permissions=server.permissions)
         result = await server.execute_console(line, sender=sender)
@@ -204,7 +205,7 @@ class Operations:
 
     async def restart(self, warn_s: float, message: str) -> str:
         server = self.core.server
-        if server.state != "running":
+        if server.state is not ServerState.RUNNING:
             return "skipped: the server is not running"
         if warn_s > 0:
             text = message.replace("{seconds}", f"{warn_s:g}")

@@ -50,6 +50,7 @@ from gui.server.pluginhost import NoPluginHost, PluginHost
 from gui.server.query import QueryListener
 from gui.server.rcon import RconListener
 from gui.server.senders import ConsoleSender, PlayerSender
+from gui.server.state import ServerState
 from gui.server.status import SAMPLE_SIZE, ServerStatus
 from gui.server.stopping import StopDeadline, StopHook
 from gui.server.text import TextComponent
@@ -58,7 +59,6 @@ from gui.server.world import BlockTable, FlatWorld
 
 logger = logging.getLogger(__name__)
 
-STATES: tuple[str, ...] = ("stopped", "starting", "running", "stopping")
 
 
 class ServerStartError(RuntimeError):
@@ -86,7 +86,7 @@ class ServerInstance:
         ticks: The 20 TPS tick loop.
         events: The event pipeline; set ``events.sink`` to reach plugins.
         plugin_host: The plugin system (see :class:`PluginHost`).
-        state: ``"stopped"``, ``"starting"``, ``"running"`` or ``"stopping"``.
+        state: A :class:`gui.server.state.ServerState`.
         stopped: Set while the server is stopped.
     """
 
@@ -128,7 +128,7 @@ class ServerInstance:
         self.ticks.on_tick(self.world.tick, name="world")
         self.events = EventPipeline()
         self.plugin_host: PluginHost = NoPluginHost()
-        self.state = "stopped"
+        self.state = ServerState.STOPPED
         self.stopped = asyncio.Event()
         self.stopped.set()
         self._background: set[asyncio.Task[Any]] = set()
@@ -168,7 +168,7 @@ class ServerInstance:
             except Exception:
                 logger.exception("Server change listener %r failed on %s", listener, what)
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: ServerState) -> None:
         self.state = state
         self._notify("state", state)
 
@@ -193,10 +193,10 @@ class ServerInstance:
         Raises:
             RuntimeError: The server is not stopped.
         """
-        if self.state != "stopped":
+        if self.state is not ServerState.STOPPED:
             raise RuntimeError(f"Cannot start the server: it is {self.state}")
         began = time.perf_counter()
-        self._set_state("starting")
+        self._set_state(ServerState.STARTING)
         self.stopped.clear()
         try:
             self.server_dir.mkdir(parents=True, exist_ok=True)
@@ -220,10 +220,10 @@ class ServerInstance:
             await self._close_listeners()
             await self.ticks.stop()
             self.console.close_log_file()
-            self._set_state("stopped")
+            self._set_state(ServerState.STOPPED)
             self.stopped.set()
             raise
-        self._set_state("running")
+        self._set_state(ServerState.RUNNING)
         await self.events.fire(ServerLoadEvent("startup"))
         elapsed = time.perf_counter() - began
         self.console.info(SOURCE, f'Server started. Done ({elapsed:.3f}s)! For help, type "help"')
@@ -322,12 +322,12 @@ class ServerInstance:
 
     async def stop(self) -> None:
         """Stop the server; safe to call again, or while it is stopping."""
-        if self.state == "stopped":
+        if self.state is ServerState.STOPPED:
             return
-        if self.state == "stopping":
+        if self.state is ServerState.STOPPING:
             await self.stopped.wait()
             return
-        self._set_state("stopping")
+        self._set_state(ServerState.STOPPING)
         deadline = StopDeadline(self.stop_timeout, self._warn)
         try:
             self.console.info(SOURCE, "Stopping the server")
@@ -350,7 +350,7 @@ class ServerInstance:
         finally:
             self.last_stop_forced = deadline.forced
             self.console.close_log_file()
-            self._set_state("stopped")
+            self._set_state(ServerState.STOPPED)
             self.stopped.set()
 
     def request_stop(self) -> None:
@@ -423,7 +423,7 @@ class ServerInstance:
         Returns:
             The player, or ``None`` when refused.
         """
-        if self.state != "running":
+        if self.state is not ServerState.RUNNING:
             self._refuse(name, connection, TextComponent.of("The server is not running"))
             return None
         if not is_valid_name(name):
@@ -448,7 +448,7 @@ class ServerInstance:
         if login.cancelled:
             self._refuse(name, connection, login.kick_message)
             return None
-        if self.state != "running":
+        if self.state is not ServerState.RUNNING:
             self._refuse(name, connection, TextComponent.of("The server is not running"))
             return None
         previous = self.players.get(name) or self.players.by_uuid(player.uuid)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from gui.appinfo import versions
 from gui.control import ServerControl
 from gui.plugins import PluginState
+from gui.server.state import ControlState
 from gui.ui.about_dialog import AboutDialog
 from gui.ui.backups_page import BackupsPage
 from gui.ui.bridge import ConsoleFeed, CoreEvents
@@ -342,7 +343,7 @@ class MainWindow(QMainWindow):
     def _server_state(self, state: str) -> None:
         self._update_status()
         self.services.log_event(f"server {state}")
-        if state == "failed":
+        if state == ControlState.FAILED:
             self.services.notifications.server_failed(self.services.control.error or "")
 
     def _update_status(self) -> None:

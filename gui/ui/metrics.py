@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gui.plugins.memory_watch import MemorySnapshot
+from gui.server.state import ServerState
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -61,7 +62,7 @@ class MetricsSampler:
 
     def sample(self) -> MetricsSample:
         server = self.core.server
-        running = server.state == "running"
+        running = server.state is ServerState.RUNNING
         durations: list[float] = []
         seen: dict[str, int] = {}
         for plugin in list(self.core.plugins.plugins.values()):

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from gui.server.console import ConsoleLine
 from gui.server.players import PlaytestConnection, is_valid_name
+from gui.server.state import ServerState
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.command_line import CommandLine
 from gui.ui.tasks import TaskRunner
@@ -154,7 +155,7 @@ class PlaytestPage(QWidget):
         self.remove.setEnabled(self.players.currentItem() is not None)
         for widget in (self.speaker, self.input, self.send_button):
             widget.setEnabled(has)
-        running = self.server.state == "running"
+        running = self.server.state is ServerState.RUNNING
         self.add.setEnabled(running)
         self.name.setEnabled(running)
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.control import ServerControl
+from gui.server.state import ControlState
 from gui.ui.bridge import ConsoleFeed, CoreEvents
 from gui.ui.console_view import ConsoleView
 from gui.ui.metrics import MetricsSampler, memory_chart_note
@@ -72,15 +73,15 @@ class ServerStateHeader(QWidget):
         self.state.setStyleSheet(f"#serverState {{ background: {colour}; color: white; "
                                  "border-radius: 10px; padding: 3px 12px; font-weight: bold; }")
         server = self.control.core.server
-        if state == "failed":
+        if state == ControlState.FAILED:
             self.detail.setText(self.control.error or "The server failed.")
-        elif state == "running":
+        elif state == ControlState.RUNNING:
             self.detail.setText(f"{server.config.motd} — {ports_text(server)}")
         else:
             self.detail.setText(str(server.server_dir))
-        self.start.setEnabled(state in ("stopped", "failed"))
-        self.stop.setEnabled(state == "running")
-        self.restart.setEnabled(state in ("running", "failed"))
+        self.start.setEnabled(state in (ControlState.STOPPED, ControlState.FAILED))
+        self.stop.setEnabled(state == ControlState.RUNNING)
+        self.restart.setEnabled(state in (ControlState.RUNNING, ControlState.FAILED))
 
 
 def ports_text(server: Any) -> str:

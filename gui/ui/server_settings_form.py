@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.server.config import PROPERTIES_FILE, ServerConfig
+from gui.server.state import ServerState
 from gui.ui.tasks import TaskRunner
 
 INT_MAX = 2**31 - 1
@@ -148,7 +149,7 @@ class ServerSettingsForm(QWidget):
             await asyncio.to_thread(config.save, self.path)
 
         def done(_: object) -> None:
-            running = self.server.state == "running"
+            running = self.server.state is ServerState.RUNNING
             self.status.setText(f"Saved to {self.path}." + (
                 " Restart the server to apply the changes." if running else ""))
             self.restart_button.setVisible(running)
