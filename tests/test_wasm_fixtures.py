@@ -16,6 +16,7 @@ from wasmtime.component import (
 )
 
 from gui.devkit import wat_build as wf
+from gui.devkit.wasm_tools import wasm_tools as wasm_tools_binary
 
 P = "pumpkin:plugin/{}@0.1.0"
 WASI = "wasi:filesystem/{}@0.2.0"
@@ -44,6 +45,7 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, set[str]]] = {
     "chat-cancel": REGISTER_EVENT,
     "trap-on-load": {},
     "trap-in-event": REGISTER_EVENT,
+    "unfired-event": REGISTER_EVENT,
     "spin-in-event": REGISTER_EVENT,
     "spin-on-unload": {},
     "memory-bomb": {
@@ -100,7 +102,7 @@ def engine() -> wasmtime.Engine:
 
 
 def wasm_tools(*args: str) -> str:
-    proc = subprocess.run([wf.wasm_tools(), *args], capture_output=True, text=True, check=False)
+    proc = subprocess.run([wasm_tools_binary(), *args], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -5,13 +5,9 @@
 versions) and ``bot.js``, one Node.js process that drives many bots and speaks
 JSON lines (its header lists the commands and events).
 
-:func:`ensure_clients` installs the lockfile's packages with ``npm ci`` into
-``<cache root>/node-clients/<sha256 of the lockfile>/``; the cache root is the
-devkit's (:func:`gui.devkit.devkit_cache_dir`), so the install survives between
-runs and a changed lockfile gets a fresh directory. Installs go into a
-temporary directory beside the target and are renamed into place: two
-processes that race both install, one rename wins, and nobody ever sees half an
-install.
+:func:`ensure_clients` installs the lockfile's packages into
+``<cache root>/node-clients/<sha256 of the lockfile>/`` (the devkit's cache,
+:func:`gui.devkit.devkit_cache_dir`; how: gui/devkit/npm_install.py).
 
 :class:`BotSwarm` runs ``node bot.js`` against such an install::
 
@@ -31,121 +27,39 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import hashlib
 import itertools
 import json
 import logging
 import os
-import shutil
 import subprocess
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gui.devkit import devkit_cache_dir
+from gui.devkit.npm_install import NpmInstallError, install_lockfile, lockfile_key, require_tool
 
 log = logging.getLogger(__name__)
 
 # gui/devkit/node_clients.py -> repository top -> resources/clients
 CLIENTS_SOURCE = Path(__file__).resolve().parents[2] / "resources" / "clients"
-MANIFESTS = ("package.json", "package-lock.json")
 BOT_SCRIPT = "bot.js"
 NPM_TIMEOUT = 900.0
 READY_TIMEOUT = 60.0
 CLOSE_TIMEOUT = 5.0
-# A temporary install older than this was left by a process that died mid-install.
-STALE_INSTALL_S = 3600.0
-_TAIL_LINES = 30
 _LINE_LIMIT = 1 << 20  # one event line; chat lines are short, but a kick reason may not be
 
 BotEvent = dict[str, Any]
 """One event as bot.js printed it: ``{"event": kind, "id": bot id, "t": ms, ...}``."""
 
 
-class NodeClientsError(RuntimeError):
+class NodeClientsError(NpmInstallError):
     """Node.js or npm is missing, or the clients could not be installed or started."""
 
 
 class BotError(RuntimeError):
     """A bot did not do what was awaited: timeout, disconnect, or a failed command."""
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if not found:
-        raise NodeClientsError(
-            f"{name} was not found on PATH; the test clients (mineflayer) need Node.js 20 "
-            f"or newer with npm. Install them (e.g. apt-get install nodejs npm) and run again."
-        )
-    return found
-
-
-def lockfile_key(source: Path = CLIENTS_SOURCE) -> str:
-    """sha256 (hex) of the clients' lockfile: the name of their install directory."""
-    return hashlib.sha256((source / "package-lock.json").read_bytes()).hexdigest()
-
-
-def _installed(directory: Path) -> bool:
-    """Whether every dependency that ``directory/package.json`` names is in its node_modules."""
-    try:
-        wanted = json.loads((directory / "package.json").read_text())["dependencies"]
-    except (OSError, ValueError, KeyError):
-        return False
-    return all((directory / "node_modules" / name / "package.json").is_file() for name in wanted)
-
-
-def _remove_stale_installs(base: Path) -> None:
-    now = time.time()
-    for leftover in base.glob(".install-*"):
-        with contextlib.suppress(OSError):
-            if now - leftover.stat().st_mtime > STALE_INSTALL_S:
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _npm_ci(directory: Path, lockfile: Path, timeout: float) -> None:
-    # mineflayer 4.39 declares node >=22 but runs on 20: --engine-strict=false keeps
-    # a machine-wide engine-strict setting from refusing it. None of the locked
-    # packages has an install script, so none is run.
-    cmd = [_tool("npm"), "ci", "--engine-strict=false", "--ignore-scripts", "--no-audit",
-           "--no-fund", "--prefer-offline"]
-    log.info("installing the test clients from %s into %s", lockfile, directory)
-    env = {**os.environ, "npm_config_update_notifier": "false"}
-    try:
-        proc = subprocess.run(cmd, cwd=directory, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              errors="replace", timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as e:
-        out = e.output.decode(errors="replace") if isinstance(e.output, bytes) else e.output
-        raise NodeClientsError(
-            f"npm ci for {lockfile} did not finish within {timeout:.0f} s.\n"
-            f"--- last {_TAIL_LINES} lines of npm output ---\n{_tail(out or '')}\n"
-            "Check that the npm registry is reachable, then run again."
-        ) from None
-    if proc.returncode != 0 or not _installed(directory):
-        raise NodeClientsError(
-            f"npm ci for {lockfile} failed (exit code {proc.returncode}).\n"
-            f"--- last {_TAIL_LINES} lines of npm output ---\n{_tail(proc.stdout)}\n"
-            "Fix what npm reports above (registry access, or a lockfile that no longer "
-            "matches package.json: run `npm install --package-lock-only` in "
-            f"{lockfile.parent}), then run again."
-        )
-
-
-def _tail(text: str) -> str:
-    """The last lines of npm's output, less what says nothing about this failure."""
-    lines = [line for line in text.rstrip().splitlines()
-             if not line.startswith("npm warn EBADENGINE")]  # expected: node 20 < >=22
-    # A usage error is followed by the whole `npm ci` help text, which would push
-    # the reason out of the tail: keep the reason, drop the help.
-    if "npm error Usage:" in lines:
-        start = max(0, lines.index("npm error Usage:") - 2)
-        end = next((i for i, line in enumerate(lines)
-                    if line.startswith('npm error Run "npm help')), len(lines) - 1)
-        lines = lines[:start] + lines[end + 1:]
-    return "\n".join(lines[-_TAIL_LINES:])
 
 
 def ensure_clients(cache_root: Path | None = None, *, source: Path = CLIENTS_SOURCE,
@@ -158,28 +72,11 @@ def ensure_clients(cache_root: Path | None = None, *, source: Path = CLIENTS_SOU
     install fails.
     """
     base = Path(cache_root or devkit_cache_dir()) / "node-clients"
-    target = base / lockfile_key(source)
-    if _installed(target):
-        return target
-    _tool("node")  # fail before a long install that nothing could run
-    base.mkdir(parents=True, exist_ok=True)
-    _remove_stale_installs(base)
-    # Beside the target, so the rename stays on one filesystem.
-    tmp = Path(tempfile.mkdtemp(prefix=".install-", dir=base))
     try:
-        for name in MANIFESTS:
-            shutil.copyfile(source / name, tmp / name)
-        _npm_ci(tmp, source / "package-lock.json", timeout)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if not _installed(target):  # not a lost race: a real failure
-                raise
-            log.debug("another process installed %s first", target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    log.info("installed the test clients into %s", target)
-    return target
+        return install_lockfile(source, base, what="the test clients (mineflayer)",
+                                timeout=timeout)
+    except NpmInstallError as exc:
+        raise NodeClientsError(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -355,7 +252,7 @@ class BotSwarm:
                "NODE_NO_WARNINGS": "1"}
         try:
             self._proc = await asyncio.create_subprocess_exec(
-                _tool("node"), str(self.script), cwd=self.clients_dir, env=env,
+                require_tool("node"), str(self.script), cwd=self.clients_dir, env=env,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 limit=_LINE_LIMIT)
         except OSError as e:
@@ -418,7 +315,7 @@ class BotSwarm:
         if not self._exited:
             return ""
         code = self._proc.returncode if self._proc else None
-        tail = "\n".join(list(self.stderr)[-_TAIL_LINES:])
+        tail = "\n".join(list(self.stderr)[-30:])
         return f"; node exited with code {code}" + (f", stderr:\n{tail}" if tail else "")
 
     async def _read_events(self) -> None:

