@@ -33,6 +33,7 @@ import logging
 import os
 
 from gui.market import Marketplace
+from gui.ops.commands import register_ops_commands
 from gui.ops.service import Operations
 from gui.paths import AppPaths
 from gui.permissions import (
@@ -50,7 +51,7 @@ from gui.runtime import Limits, PluginRuntime
 from gui.runtime.instance import MIB
 from gui.runtime.memory import process_memory
 from gui.server.console import ConsoleLog
-from gui.server.instance import ServerInstance
+from gui.server.local_server import LocalServer
 from gui.server.state import ServerState
 from gui.settings import AppSettings, PluginSettings
 
@@ -92,7 +93,7 @@ class ServerCore:
         self._startup_warnings: list[str] = []
         self.settings = settings or AppSettings.load(paths.config_file,
                                                      warn=self._startup_warnings.append)
-        self.server = ServerInstance(paths.server_dir, console=self.console)
+        self.server = LocalServer(paths.server_dir, console=self.console)
         self.runtime = PluginRuntime(paths.compile_cache_dir)
         set_max_plugin_bytes(self.settings.plugins.max_file_mb * MIB)
         policy = PermissionPolicy.from_settings(self.settings)
@@ -123,6 +124,7 @@ class ServerCore:
         self._closed = False
         # Backups, schedules, crash-loop guard, alerts (gui/ops), after everything they use.
         self.ops = Operations(self)
+        register_ops_commands(self.server, self.ops)  # backup, schedule
 
     async def start(self, *, server: bool = True) -> None:
         """Start everything (see the module docstring).

@@ -18,28 +18,18 @@ import argparse
 import asyncio
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from gui.cli import plugin_terminal as terminal
 from gui.cli.common import fail, with_runtime
 from gui.cli.plugin_add import cmd_add
 from gui.paths import AppPaths
 
 if TYPE_CHECKING:
-    from gui.permissions import GrantStore, PermissionPolicy, ReviewRequest
+    from gui.permissions import GrantStore, ReviewRequest
     from gui.plugins.inspect import Inspection
-
-
-def is_interactive() -> bool:
-    """Whether questions can be asked (stdin is a terminal); tests replace this."""
-    return sys.stdin.isatty()
-
-
-def ask(question: str) -> str:
-    """Read one answer from the terminal; tests replace this."""
-    return input(question)
 
 
 def register(commands: argparse._SubParsersAction, profile_options: Callable) -> None:
@@ -130,14 +120,14 @@ def _decide_interactively(review: ReviewRequest, store: GrantStore, *,
     from gui.permissions.prompt import PromptAborted, ask_review
 
     name = review.plugin
-    if not is_interactive():
+    if not terminal.is_interactive():
         print(f"{name} is waiting for your decision and will not run until then: run "
               f"'pumpkin-patch plugin approve {name} --all' (or --none, or in a terminal to "
               f"choose one by one), 'pumpkin-patch plugin decline {name}', or review it in "
               "the Plugins window.")
         return False
     try:
-        granted = ask_review(review, ask, print)
+        granted = ask_review(review, terminal.ask, print)
     except PromptAborted:
         print(f"\nNo decision recorded; {name} waits for review "
               f"('pumpkin-patch plugin approve {name}').")
@@ -146,40 +136,14 @@ def _decide_interactively(review: ReviewRequest, store: GrantStore, *,
     if staged is not None and target is not None:
         _copy_into(staged, target)
         staged.unlink(missing_ok=True)
-    print(f"Approved {name} with: {_listing(granted)}.")
+    print(f"Approved {name} with: {terminal.listing(granted)}.")
     return True
-
-
-def _print_next_load(name: str) -> None:
-    print(f"It takes effect when {name} next loads: at the next server start, within a "
-          f"second in a running server, or with 'plugin reload {name}'.")
-
-
-def _listing(permissions: Any) -> str:
-    return ", ".join(sorted(permissions)) or "no permissions"
 
 
 def _copy_into(source: Path, target: Path) -> None:
     from gui.plugins.files import copy_plugin_file
 
     copy_plugin_file(source, target)
-
-
-def _grant_store(paths: AppPaths) -> GrantStore:
-    from gui.permissions import GrantStore, grants_file
-
-    return GrantStore(grants_file(paths),
-                      warn=lambda message: print(f"pumpkin-patch: {message}", file=sys.stderr))
-
-
-def _policy(paths: AppPaths) -> PermissionPolicy:
-    from gui.permissions import PermissionPolicy
-    from gui.settings import AppSettings
-
-    settings = AppSettings.load(
-        paths.config_file, warn=lambda message: print(f"pumpkin-patch: {message}",
-                                                      file=sys.stderr))
-    return PermissionPolicy.from_settings(settings)
 
 
 async def _find_installed(runtime, paths: AppPaths, name: str) -> Inspection | None:
@@ -212,7 +176,7 @@ def cmd_grants(args: argparse.Namespace, paths: AppPaths) -> int:
         if found is None:
             return _not_installed(paths, args.name)
         md = found.metadata
-        store, policy = _grant_store(paths), _policy(paths)
+        store, policy = terminal.grant_store(paths), terminal.policy(paths)
         decision = store.decision(md.name)
         current = decision.sha256 == found.sha256
         effective = (policy.effective(md.name, md.permissions, decision.granted)
@@ -263,7 +227,7 @@ def cmd_revoke(args: argparse.Namespace, paths: AppPaths) -> int:
 def _change_grant(args: argparse.Namespace, paths: AppPaths, *, grant: bool) -> int:
     from gui.permissions import GrantError
 
-    store, policy = _grant_store(paths), _policy(paths)
+    store, policy = terminal.grant_store(paths), terminal.policy(paths)
     name, permission = args.name, args.permission
     try:
         decision = store.grant(name, permission) if grant else store.revoke(name, permission)
@@ -274,8 +238,8 @@ def _change_grant(args: argparse.Namespace, paths: AppPaths, *, grant: bool) -> 
               f"{paths.config_file}); {name} will not get it while it is blocked.")
     verb = "Granted" if grant else "Revoked"
     print(f"{verb} {permission} {'to' if grant else 'from'} {name}; it now holds: "
-          f"{_listing(policy.effective(name, decision.requested, decision.granted))}.")
-    _print_next_load(name)
+          f"{terminal.listing(policy.effective(name, decision.requested, decision.granted))}.")
+    terminal.print_next_load(name)
     return 0
 
 
@@ -284,7 +248,7 @@ def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
     from gui.plugins.inspect import InspectError, inspect_file
 
     async def work(runtime) -> int:
-        store, policy = _grant_store(paths), _policy(paths)
+        store, policy = terminal.grant_store(paths), terminal.policy(paths)
         staged = paths.staged_update(args.name)
         installed = await _find_installed(runtime, paths, args.name)
         if installed is None:
@@ -305,11 +269,11 @@ def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
                                 if r.enabled or r.initially_checked)
         elif args.none:
             granted = frozenset()
-        elif is_interactive():
+        elif terminal.is_interactive():
             if _decide_interactively(review, store,
                                      staged=staged if found is not installed else None,
                                      target=installed.path):
-                _print_next_load(md.name)
+                terminal.print_next_load(md.name)
             return 0
         else:
             return fail(f"say which permissions {md.name} gets: --all, --none, or run this "
@@ -321,11 +285,11 @@ def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
             staged.unlink(missing_ok=True)
             print(f"Installed the reviewed update {md.name} {md.version}.")
         effective = policy.effective(md.name, md.permissions, granted)
-        print(f"Approved {md.name} with: {_listing(effective)}.")
+        print(f"Approved {md.name} with: {terminal.listing(effective)}.")
         refused = [r for r in review.rows if not r.enabled and not r.initially_checked]
         for row in refused:
             print(f"  not granted: {row.permission} — {row.reason or row.capability.reason}")
-        _print_next_load(md.name)
+        terminal.print_next_load(md.name)
         return 0
 
     return asyncio.run(with_runtime(paths, work))
@@ -333,7 +297,7 @@ def cmd_approve(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def cmd_decline(args: argparse.Namespace, paths: AppPaths) -> int:
     async def work(runtime) -> int:
-        store = _grant_store(paths)
+        store = terminal.grant_store(paths)
         staged = paths.staged_update(args.name)
         if staged.exists():
             staged.unlink()
@@ -417,7 +381,7 @@ def cmd_remove(args: argparse.Namespace, paths: AppPaths) -> int:
         return fail(f"no plugin called {args.name!r} in {paths.plugins_dir}")
     target.unlink()
     paths.staged_update(args.name).unlink(missing_ok=True)
-    _grant_store(paths).forget(args.name)
+    terminal.grant_store(paths).forget(args.name)
     if args.delete_data:
         shutil.rmtree(paths.plugin_data_dir(args.name), ignore_errors=True)
     print(f"Removed {args.name}")

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from gui.cli import plugin_terminal as terminal
 from gui.cli.common import fail, with_runtime
 from gui.paths import AppPaths
 
@@ -32,7 +33,6 @@ class ConsoleReview:
         self.asked = False
 
     async def __call__(self, request: ReviewRequest) -> set[str] | None:
-        from gui.cli import plugin as plugin_cli  # is_interactive / ask: tests replace them
         from gui.market.artifacts import ReviewDeferred
         from gui.permissions.prompt import PromptAborted, ask_review
 
@@ -42,14 +42,14 @@ class ConsoleReview:
             print(f"{name} {request.version} requests more permissions (added: {added}); it "
                   f"waits for review in {self.paths.staged_update(name)} and the installed "
                   "version stays in use.")
-        if not plugin_cli.is_interactive():
+        if not terminal.is_interactive():
             print(f"{name} is waiting for your decision and will not run until then: run "
                   f"'pumpkin-patch plugin approve {name} --all' (or --none, or in a terminal "
                   f"to choose one by one), 'pumpkin-patch plugin decline {name}', or review "
                   "it in the Plugins window.")
             raise ReviewDeferred
         try:
-            granted = ask_review(request, plugin_cli.ask, print)
+            granted = ask_review(request, terminal.ask, print)
         except PromptAborted:
             print(f"\nNo decision recorded; {name} waits for review "
                   f"('pumpkin-patch plugin approve {name}').")
@@ -59,14 +59,13 @@ class ConsoleReview:
 
 
 def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:
-    from gui.cli.plugin import _grant_store, _policy
     from gui.market.artifacts import InstallError
     from gui.market.installer import Installer
     from gui.market.journal import JournalError, recover
     from gui.market.layout import MarketPaths
 
     async def work(runtime: Any) -> int:
-        store, policy = _grant_store(paths), _policy(paths)
+        store, policy = terminal.grant_store(paths), terminal.policy(paths)
         market = MarketPaths(paths)
         installer = Installer(market, runtime, store, policy, allow_unsigned=True)
         review = ConsoleReview(paths)
@@ -84,7 +83,6 @@ def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:
 def _report(result: InstallResult, review: ConsoleReview, state: str,
             paths: AppPaths) -> None:
     """What ``plugin add`` did, in the words of the old command."""
-    from gui.cli.plugin import _listing, _print_next_load
     from gui.permissions.admission import Verdict
 
     name, target = result.name, paths.plugin_file(result.name)
@@ -96,7 +94,7 @@ def _report(result: InstallResult, review: ConsoleReview, state: str,
         print(f"{name} {result.version} is already installed in {target}; it is {state} "
               f"(see 'pumpkin-patch plugin grants {name}').")
         return
-    granted = _listing(result.granted or ())
+    granted = terminal.listing(result.granted or ())
     verb = "Updated" if result.outcome == "updated" else "Added"
     line = f"{verb} {name} {'to ' if verb == 'Updated' else ''}{result.version} -> {target}"
     if result.granted is None or review.asked:
@@ -111,4 +109,4 @@ def _report(result: InstallResult, review: ConsoleReview, state: str,
         print(f"{line}; it requests nothing new and keeps its grants: {granted}.")
     else:
         print(f"{line}; approved without asking (your policy): {granted}.")
-    _print_next_load(name)
+    terminal.print_next_load(name)

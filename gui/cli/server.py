@@ -71,10 +71,10 @@ def cmd_server(args: argparse.Namespace, paths: AppPaths) -> int:
 
 async def _run_console_command(paths: AppPaths, line: str) -> int:
     from gui.server.config import PROPERTIES_FILE, ServerConfig
-    from gui.server.instance import ServerInstance
+    from gui.server.local_server import LocalServer
 
     problems: list[str] = []
-    server = ServerInstance(paths.server_dir)
+    server = LocalServer(paths.server_dir)
     server.config = ServerConfig.load(paths.server_dir / PROPERTIES_FILE, warn=problems.append)
     server.console.subscribe(lambda entry: print(entry.message))
     for problem in problems:

@@ -2,7 +2,7 @@
 
 Public surface:
     Operations                       (gui.ops.service, imported from there: it builds
-                                     on gui.alerts, which reads the notices below)
+                                     on gui.ops.alerts, which reads the notices below)
     BackupService, BackupInfo, BackupError, BackupBusy, backups_dir  (backups.py)
     ArchiveError                     (archive.py: archive checks)
     Schedule, ScheduleError, parse_schedules  (schedules.py)

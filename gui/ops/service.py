@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from gui.alerts import AlertRouter, Redactor
+from gui.ops.alerts import AlertRouter, Redactor
 from gui.ops.backups import BackupInfo, BackupService
 from gui.ops.config import AlertSettings, OpsSettings
 from gui.ops.crash_guard import CrashGuard
@@ -88,9 +88,6 @@ class Operations:
         self.subscribe(self._to_console)
         server.stop_message = self.settings.stop.kick_message
         server.stop_timeout = self.settings.stop.timeout_s
-        from gui.ops.commands import register_ops_commands
-
-        register_ops_commands(server, self)
 
     def _read_schedules(self, settings: AppSettings) -> list[Schedule]:
         where = str(settings.path or "config.toml")

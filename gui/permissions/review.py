@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from gui.permissions.catalogue import Capability, Risk, describe
 from gui.permissions.grants import Decision, DecisionState
 from gui.permissions.policy import PermissionPolicy
-from gui.plugins.registry import PluginMetadata
+from gui.plugins.metadata import PluginMetadata
 
 SIGNATURE_STATES = ("verified", "unverified", "unsigned", "unknown")
 

@@ -27,13 +27,14 @@ from gui.plugins.faults import FaultPolicy, FaultRecord
 from gui.plugins.gate import Admission, GrantNothing, LoadGate, PluginError
 from gui.plugins.lifecycle import IllegalTransition, PluginState
 from gui.plugins.manager import PluginManager
+from gui.plugins.metadata import PluginMetadata
 from gui.plugins.notices import (
     PluginFaulted,
     PluginStateChanged,
     PluginUpdateAvailable,
     PluginUpdateHeld,
 )
-from gui.plugins.registry import CallMetrics, Plugin, PluginMetadata
+from gui.plugins.registry import CallMetrics, Plugin
 from gui.plugins.updates import PendingUpdate, UpdateOutcome, UpdateResult
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any
 from gui.hostapi import HostApi
 from gui.hostapi.scope import PluginScope
 from gui.plugins.files import PluginFileError, read_plugin_file_async
-from gui.plugins.registry import PluginMetadata
+from gui.plugins.metadata import PluginMetadata
 from gui.runtime import GuestCallFailed, Limits, NotAPumpkinPlugin, PluginRuntime, Sandbox
 from gui.runtime.compile_worker import CompileWorkerFailed
 from gui.runtime.world import PACKAGE

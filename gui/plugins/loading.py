@@ -23,7 +23,8 @@ from gui.plugins.gate import PluginError
 from gui.plugins.inspect import InspectError, inspect_file
 from gui.plugins.lifecycle import PluginState
 from gui.plugins.logs import PluginLog
-from gui.plugins.registry import Plugin, PluginMetadata
+from gui.plugins.metadata import PluginMetadata
+from gui.plugins.registry import Plugin
 from gui.runtime import GuestCallFailed, InstanceDead, NotAPumpkinPlugin, PluginInstance, Sandbox
 from gui.runtime.compile_worker import CompileWorkerFailed
 from gui.runtime.memory import release_free_memory

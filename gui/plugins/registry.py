@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from gui.plugins.faults import FaultRecord
 from gui.plugins.lifecycle import Lifecycle, PluginState
 from gui.plugins.logs import PluginLog
+from gui.plugins.metadata import PluginMetadata
 
 if TYPE_CHECKING:
     from gui.hostapi.scope import PluginScope
@@ -19,39 +20,6 @@ if TYPE_CHECKING:
     from gui.plugins.updates import PendingUpdate
     from gui.runtime import LinkedPlugin, PluginInstance
     from gui.runtime.engine import CompiledComponent
-
-
-@dataclass(frozen=True)
-class PluginMetadata:
-    """The plugin's own description, from ``metadata.get-metadata``."""
-
-    name: str
-    version: str
-    authors: tuple[str, ...] = ()
-    description: str = ""
-    dependencies: tuple[str, ...] = ()
-    permissions: tuple[str, ...] = ()
-
-    @classmethod
-    def from_wit(cls, record: Any) -> PluginMetadata:
-        return cls(
-            name=str(record.name),
-            version=str(record.version),
-            authors=tuple(record.authors),
-            description=str(record.description),
-            dependencies=tuple(record.dependencies),
-            permissions=tuple(record.permissions),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "authors": list(self.authors),
-            "description": self.description,
-            "dependencies": list(self.dependencies),
-            "permissions": list(self.permissions),
-        }
 
 
 @dataclass

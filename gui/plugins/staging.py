@@ -15,8 +15,9 @@ from pathlib import Path
 from gui.plugins.files import copy_plugin_file
 from gui.plugins.gate import PluginError
 from gui.plugins.inspect import InspectError, inspect_file
+from gui.plugins.metadata import PluginMetadata
 from gui.plugins.notices import PluginUpdateHeld
-from gui.plugins.registry import Plugin, PluginMetadata
+from gui.plugins.registry import Plugin
 from gui.plugins.updates import PendingUpdate, UpdateOutcome, UpdateResult
 
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from gui.plugins.lifecycle import PluginState
-from gui.plugins.registry import PluginMetadata
+from gui.plugins.metadata import PluginMetadata
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ gui/runtime/linking.py), and exports are called with :class:`PythonPreparedFunc`
 from __future__ import annotations
 
 import ctypes
+import importlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -88,7 +89,8 @@ from wasmtime.component._types import (
 log = logging.getLogger(__name__)
 
 try:
-    from gui.runtime import _valcodec as native
+    # import_module, not `from gui.runtime import`: this module is below the package.
+    native = importlib.import_module("gui.runtime._valcodec")
 except ImportError as _exc:  # no compiled codec for this platform/build: see the docstring
     native = None
     _NATIVE_MISSING: str | None = str(_exc) or type(_exc).__name__

@@ -9,7 +9,7 @@ cache and exits, so its heap goes back to the system at once; the app then
 maps the artifact like any cache hit.
 
 The worker reads the .wasm on stdin and compiles with the app's own engine
-configuration (:func:`gui.runtime.engine.create_engine`, so the artifact is
+configuration (:func:`gui.runtime.engine_config.create_engine`, so the artifact is
 valid for the app's engine). Exit status: 0 written; 2 not a valid
 component (wasmtime's message on stderr); 3 the artifact could not be
 written (why on stderr). Anything else, a signal included, is a crash,
@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
             os.nice(niceness)
     from gui.paths import atomic_write_with
     from gui.runtime.codec import compile_component, write_serialized
-    from gui.runtime.engine import create_engine
+    from gui.runtime.engine_config import create_engine
 
     wasm = sys.stdin.buffer.read()
     try:

@@ -40,14 +40,6 @@ WORKER_MIN_BYTES = 4 * 1024 * 1024
 WASMTIME_VERSION = version("wasmtime")
 
 
-def create_engine() -> wasmtime.Engine:
-    config = wasmtime.Config()
-    config.wasm_component_model = True
-    config.epoch_interruption = True
-    config.parallel_compilation = True
-    return wasmtime.Engine(config)
-
-
 def deadline_ticks(seconds: float) -> int:
     """Epoch ticks for a deadline: never early, at most one tick late.
 

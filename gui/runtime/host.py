@@ -27,8 +27,8 @@ from gui.runtime.engine import (
     CompiledComponent,
     ComponentCache,
     EpochTicker,
-    create_engine,
 )
+from gui.runtime.engine_config import create_engine
 from gui.runtime.instance import ExportTable, Limits, PluginInstance, Sandbox
 from gui.runtime.linking import HostBindings, LinkReport, link
 from gui.runtime.memory import release_free_memory, return_large_blocks_at_once

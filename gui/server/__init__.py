@@ -29,6 +29,7 @@ Nothing here imports Qt; views subscribe to ``ConsoleLog.subscribe`` and
 ``ServerInstance.on_change``.
 """
 
+from gui.server.access import AccessLists
 from gui.server.arguments import ArgumentType, ParsedArgument
 from gui.server.commands import (
     Command,
@@ -54,7 +55,8 @@ from gui.server.events import (
     ServerLoadEvent,
 )
 from gui.server.instance import ServerInstance
-from gui.server.ops import AccessLists, BanList, OpList, Whitelist
+from gui.server.local_server import LocalServer
+from gui.server.ops import BanList, OpList, Whitelist
 from gui.server.players import (
     Connection,
     GameProfile,
@@ -86,6 +88,7 @@ __all__ = [
     "EventPipeline",
     "EventSink",
     "GameProfile",
+    "LocalServer",
     "OpList",
     "ParsedArgument",
     "Player",

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from gui.server.builtins import register_builtins
+from gui.server.access import AccessLists
 from gui.server.commands import CommandDispatcher
 from gui.server.config import PROPERTIES_FILE, ServerConfig
 from gui.server.console import ConsoleLog
@@ -35,9 +35,9 @@ from gui.server.events import (
     ServerCommandEvent,
     ServerLoadEvent,
 )
-from gui.server.java.listener import GameListener, JavaLimits
+from gui.server.java.limits import JavaLimits
+from gui.server.java.listener import GameListener
 from gui.server.java.version import game_version
-from gui.server.ops import AccessLists
 from gui.server.permission_nodes import PermissionRegistry
 from gui.server.player_flow import SOURCE, PlayerFlowPart
 from gui.server.players import Player, PlayerList
@@ -134,7 +134,6 @@ class ServerInstance(PlayerFlowPart):
         self.stop_message = "Server closed"
         self.stop_timeout = 30.0
         self.last_stop_forced: str | None = None  # what held up the last stop, if forced
-        register_builtins(self)
 
     # -- notifications ------------------------------------------------------
 

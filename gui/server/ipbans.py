@@ -18,8 +18,8 @@ from gui.server.addresses import normalize_ip
 from gui.server.ops import (
     FOREVER,
     EntryError,
+    JsonListFile,
     _expired,
-    _JsonListFile,
     _now_text,
     _require_str,
     ban_fields,
@@ -56,7 +56,7 @@ class IpBanEntry:
         return _expired(self.expires, now)
 
 
-class IpBanList(_JsonListFile[IpBanEntry]):
+class IpBanList(JsonListFile[IpBanEntry]):
     """The banned IP addresses (``banned-ips.json``)."""
 
     entry_type = IpBanEntry

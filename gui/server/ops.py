@@ -190,7 +190,7 @@ class WhitelistEntry:
 EntryT = TypeVar("EntryT")
 
 
-class _JsonListFile(Generic[EntryT]):
+class JsonListFile(Generic[EntryT]):
     """A vanilla JSON list file of entries keyed by UUID."""
 
     entry_type: type[EntryT]
@@ -344,7 +344,7 @@ class _JsonListFile(Generic[EntryT]):
         return uuid in self._entries
 
 
-class OpList(_JsonListFile[OpEntry]):
+class OpList(JsonListFile[OpEntry]):
     """The server operators (``ops.json``)."""
 
     entry_type = OpEntry
@@ -369,7 +369,7 @@ class OpList(_JsonListFile[OpEntry]):
         return entry.level if entry is not None else 0
 
 
-class BanList(_JsonListFile[BanEntry]):
+class BanList(JsonListFile[BanEntry]):
     """The banned players (``banned-players.json``)."""
 
     entry_type = BanEntry
@@ -398,7 +398,7 @@ class BanList(_JsonListFile[BanEntry]):
         return entry
 
 
-class Whitelist(_JsonListFile[WhitelistEntry]):
+class Whitelist(JsonListFile[WhitelistEntry]):
     """The whitelisted players (``whitelist.json``)."""
 
     entry_type = WhitelistEntry
@@ -409,53 +409,3 @@ class Whitelist(_JsonListFile[WhitelistEntry]):
     def add(self, uuid: _uuid.UUID, name: str) -> WhitelistEntry:
         """Whitelist a player and save."""
         return self._put(WhitelistEntry(uuid, name))
-
-
-class AccessLists:
-    """The list files of one server dir, loaded together.
-
-    Attributes:
-        ops: ``ops.json``.
-        bans: ``banned-players.json``.
-        whitelist: ``whitelist.json``.
-        ip_bans: ``banned-ips.json``.
-    """
-
-    def __init__(self, server_dir: Path, *, warn: Warn | None = None) -> None:
-        """Bind the lists to ``server_dir`` (nothing is read yet)."""
-        self.ops = OpList(server_dir / OPS_FILE, warn=warn)
-        self.bans = BanList(server_dir / BANS_FILE, warn=warn)
-        self.whitelist = Whitelist(server_dir / WHITELIST_FILE, warn=warn)
-        from gui.server.ipbans import IpBanList  # it builds on this module's list file
-
-        self.ip_bans = IpBanList(server_dir / IP_BANS_FILE, warn=warn)
-
-    def load(self) -> None:
-        """Read all the files (see :meth:`_JsonListFile.load`)."""
-        for store in (self.ops, self.bans, self.whitelist, self.ip_bans):
-            store.load()
-
-    def login_refusal(self, uuid: _uuid.UUID, ip: str | None, *,
-                      whitelist_on: bool) -> str:
-        """Why a player may not log in because of these lists ("" when they may).
-
-        Fails closed: an unreadable ban list (or whitelist, when it is on)
-        refuses everyone but operators until it is fixed.
-        """
-        is_op = self.ops.get(uuid) is not None
-        stores: list[_JsonListFile[Any]] = [self.bans, self.ip_bans]
-        if whitelist_on:
-            stores.append(self.whitelist)
-        for store in stores:
-            if store.refresh() and not is_op:
-                return ("The server cannot read its list of "
-                        f"{store.description} right now; try again later")
-        ban = self.bans.active(uuid)
-        if ban is not None:
-            return f"You are banned from this server. Reason: {ban.reason}"
-        ip_ban = self.ip_bans.active(ip)
-        if ip_ban is not None:
-            return f"Your IP address is banned from this server. Reason: {ip_ban.reason}"
-        if whitelist_on and uuid not in self.whitelist and not is_op:
-            return "You are not white-listed on this server!"
-        return ""

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.alerts import WebhookError, check_url
 from gui.ops import ALERT_KINDS, AlertSettings
+from gui.ops.alerts import WebhookError, check_url
 from gui.ui.tasks import TaskRunner
 
 

@@ -15,7 +15,7 @@ from gui.devkit.wat_build import build_fixture
 from gui.permissions import PermissionPolicy
 from gui.plugins import PluginState
 from gui.server.config import ServerConfig
-from gui.server.instance import ServerInstance
+from gui.server.local_server import LocalServer
 from gui.server.ops import BANS_FILE
 from gui.server.players import PlaytestConnection, offline_uuid
 from gui.settings import AppSettings, last_good_path
@@ -98,8 +98,8 @@ def test_one_bad_ban_entry_is_skipped_and_the_banned_player_stays_out(tmp_path):
     bans = [{"uuid": "not-a-uuid", "name": "Oops"}, _ban_entry("Mallory")]
     (tmp_path / BANS_FILE).write_text(json.dumps(bans), encoding="utf-8")
 
-    async def scenario() -> ServerInstance:
-        server = ServerInstance(tmp_path)
+    async def scenario() -> LocalServer:
+        server = LocalServer(tmp_path)
         await server.start()
         try:
             mallory = PlaytestConnection(server.console, "Mallory")
@@ -122,8 +122,8 @@ def test_an_unreadable_ban_list_refuses_logins_but_ops_until_fixed(tmp_path):
     broken = '[{"uuid": "' + str(offline_uuid("Mallory")) + '", "name": "Mall'
     (tmp_path / BANS_FILE).write_text(broken, encoding="utf-8")
 
-    async def scenario() -> ServerInstance:
-        server = ServerInstance(tmp_path, config=ServerConfig(server_port=0))
+    async def scenario() -> LocalServer:
+        server = LocalServer(tmp_path, config=ServerConfig(server_port=0))
         await server.start()
         try:
             server.ops.add(offline_uuid("Alice"), "Alice")

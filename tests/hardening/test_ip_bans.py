@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from gui.hostapi.player import PlayerApi
 from gui.hostapi.scope import PluginScope
 from gui.server.addresses import ip_of, normalize_ip
-from gui.server.instance import ServerInstance
+from gui.server.local_server import LocalServer
 from gui.server.players import PlaytestConnection
 from gui.server.text import TextComponent
 
@@ -37,7 +37,7 @@ class AddressedConnection:
 
 @dataclass
 class Run:
-    server: ServerInstance
+    server: LocalServer
 
     async def command(self, line: str) -> list[str]:
         start = len(self.server.console.history)
@@ -47,7 +47,7 @@ class Run:
 
 def test_ban_ip_refuses_that_address_on_every_join_and_pardon_lifts_it(tmp_path):
     async def scenario() -> None:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         run = Run(server)
         try:
@@ -88,7 +88,7 @@ def test_ip_bans_survive_a_restart_and_a_bad_entry_is_skipped(tmp_path):
     ]), encoding="utf-8")
 
     async def scenario() -> None:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         try:
             mallory = AddressedConnection("192.0.2.9:555")
@@ -107,7 +107,7 @@ def test_ip_bans_survive_a_restart_and_a_bad_entry_is_skipped(tmp_path):
 
 def test_a_plugin_bans_a_players_ip_through_the_host_function(tmp_path):
     async def scenario() -> None:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         try:
             lines: list[tuple[str, str]] = []

@@ -19,10 +19,10 @@ import zlib
 import pytest
 
 from gui.server.config import ServerConfig
-from gui.server.instance import ServerInstance
-from gui.server.java.listener import JavaLimits
+from gui.server.java.limits import JavaLimits
 from gui.server.java.version import game_version
 from gui.server.java.wire import PacketReader, PacketWriter, encode_frame, read_frame, varint
+from gui.server.local_server import LocalServer
 from tests.server.test_rcon import free_port
 
 VERSION = game_version()
@@ -108,7 +108,7 @@ BAD_INPUT = {
 async def game_server(tmp_path, limits: JavaLimits | None = None, **properties):
     """A started server on a free port with ``limits``; yields (server, port)."""
     port = free_port()
-    server = ServerInstance(tmp_path, config=ServerConfig(server_port=port, **properties))
+    server = LocalServer(tmp_path, config=ServerConfig(server_port=port, **properties))
     if limits is not None:
         server.java_limits = limits
     await server.start()

@@ -12,9 +12,9 @@ import json
 
 from aiohttp import web
 
-from gui.alerts import WebhookSender
 from gui.devkit.wat_build import build_fixture
 from gui.ops import GuardSettings
+from gui.ops.alerts import WebhookSender
 from gui.runtime import Limits
 from tests.harness import Session
 

@@ -1,7 +1,7 @@
 """``pumpkin-patch plugin add / grants / grant / revoke / approve / decline``.
 
-The console questions are asked through ``gui.cli.plugin.ask`` when
-``gui.cli.plugin.is_interactive()`` says a terminal is attached; tests
+The console questions are asked through ``gui.cli.plugin_terminal.ask`` when
+``gui.cli.plugin_terminal.is_interactive()`` says a terminal is attached; tests
 replace both. The resulting decisions are checked in grants.json and in a
 real server core started on the same profile.
 """
@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import gui.cli.plugin as plugin_cli
+import gui.cli.plugin_terminal as plugin_cli
 from gui.cli import main
 from gui.devkit.wat_build import build_fixture
 from gui.permissions import DecisionState

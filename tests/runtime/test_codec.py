@@ -37,7 +37,8 @@ from wasmtime.component._types import VariantLikeType
 
 from gui.devkit import devkit_cache_dir
 from gui.runtime import codec
-from gui.runtime.engine import ComponentCache, create_engine
+from gui.runtime.engine import ComponentCache
+from gui.runtime.engine_config import create_engine
 from gui.runtime.instance import (
     ExportTable,
     GuestCallFailed,

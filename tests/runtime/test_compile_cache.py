@@ -9,7 +9,8 @@ import wasmtime
 
 from gui.devkit.wat_build import build_fixture
 from gui.runtime.codec import compile_component, write_serialized
-from gui.runtime.engine import ComponentCache, create_engine
+from gui.runtime.engine import ComponentCache
+from gui.runtime.engine_config import create_engine
 
 
 def test_artifact_is_wasmtimes_own_serialization_and_loads_back(tmp_path):

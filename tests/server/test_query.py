@@ -7,7 +7,7 @@ import socket
 import struct
 
 from gui.server.config import ServerConfig
-from gui.server.instance import ServerInstance
+from gui.server.local_server import LocalServer
 from gui.server.query import TOKEN_LIFETIME_S, QueryListener
 from gui.server.status import ServerStatus
 
@@ -52,7 +52,7 @@ def test_basic_and_full_stat_tell_motd_players_and_names(tmp_path):
     async def scenario() -> None:
         config = ServerConfig(enable_query=True, query_port=free_udp_port(), motd="Query lab",
                               max_players=9, server_port=free_udp_port(), level_name="lab")
-        server = ServerInstance(tmp_path, config=config)
+        server = LocalServer(tmp_path, config=config)
         await server.start()
         transport = None
         try:
@@ -91,7 +91,7 @@ def test_basic_and_full_stat_tell_motd_players_and_names(tmp_path):
 def test_bad_datagrams_get_no_answer_and_the_port_keeps_answering(tmp_path):
     async def scenario() -> None:
         config = ServerConfig(enable_query=True, query_port=free_udp_port())
-        server = ServerInstance(tmp_path, config=config)
+        server = LocalServer(tmp_path, config=config)
         await server.start()
         transport = None
         try:

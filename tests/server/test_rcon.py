@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 
 from gui.server.config import ServerConfig
-from gui.server.instance import ServerInstance
+from gui.server.local_server import LocalServer
 from gui.server.rcon import COMMAND, LOGIN, MAX_OUTPUT_CHUNK, RESPONSE, encode
 
 PASSWORD = "s3cret-passw0rd"
@@ -20,11 +20,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def rcon_server(tmp_path: Path, **settings) -> ServerInstance:
+def rcon_server(tmp_path: Path, **settings) -> LocalServer:
     config = ServerConfig(enable_rcon=True, rcon_password=PASSWORD, rcon_port=free_port())
     for key, value in settings.items():
         setattr(config, key, value)
-    return ServerInstance(tmp_path, config=config)
+    return LocalServer(tmp_path, config=config)
 
 
 class Client:
@@ -34,7 +34,7 @@ class Client:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def connect(cls, server: ServerInstance) -> Client:
+    async def connect(cls, server: LocalServer) -> Client:
         assert server.rcon is not None and server.rcon.address is not None
         return cls(*await asyncio.open_connection(*server.rcon.address))
 

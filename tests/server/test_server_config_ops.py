@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from gui.server.access import AccessLists
 from gui.server.config import ServerConfig, parse_properties
-from gui.server.ops import AccessLists, BanList, OpList
+from gui.server.ops import BanList, OpList
 from gui.server.players import offline_uuid
 
 

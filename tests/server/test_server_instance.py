@@ -1,4 +1,4 @@
-"""ServerInstance end to end: playtest players, events, ops, shutdown."""
+"""LocalServer end to end: playtest players, events, ops, shutdown."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from gui.server.events import (
     ServerCommandEvent,
     ServerEvent,
 )
-from gui.server.instance import ServerInstance
+from gui.server.local_server import LocalServer
 from gui.server.players import offline_uuid
 from gui.server.text import TextComponent
 
 
-def playtest(server: ServerInstance) -> list[str]:
+def playtest(server: LocalServer) -> list[str]:
     return server.console.messages("playtest")
 
 
@@ -47,7 +47,7 @@ class ChatFilter:
 
 def test_playtest_lines_follow_the_contract(tmp_path: Path) -> None:
     async def scenario() -> list[str]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         for line in ("playtest join Alice", "playtest join Bob",
                      "playtest chat Alice hello world", "playtest run Bob list",
@@ -70,7 +70,7 @@ def test_playtest_lines_follow_the_contract(tmp_path: Path) -> None:
 
 def test_plugins_can_cancel_and_modify(tmp_path: Path) -> None:
     async def scenario() -> tuple[list[str], list[str], ChatFilter, int]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         sink = ChatFilter()
         server.events.sink = sink
         await server.start()
@@ -93,13 +93,13 @@ def test_plugins_can_cancel_and_modify(tmp_path: Path) -> None:
 
 def test_op_persists_across_restart(tmp_path: Path) -> None:
     async def first() -> None:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         await server.execute_console("op Alice")
         await server.stop()
 
     async def second() -> list[str]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         await server.execute_console("playtest join Alice")
         await server.execute_console("playtest run Alice say hi")
@@ -119,7 +119,7 @@ def test_corrupt_ops_file_does_not_stop_the_server(tmp_path: Path) -> None:
     (tmp_path / "ops.json").write_text("{{{", encoding="utf-8")
 
     async def scenario() -> tuple[str, list[str]]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         state = server.state
         await server.stop()
@@ -134,7 +134,7 @@ def test_corrupt_ops_file_does_not_stop_the_server(tmp_path: Path) -> None:
 
 def test_refused_joins(tmp_path: Path) -> None:
     async def scenario() -> list[str]:
-        server = ServerInstance(tmp_path, config=ServerConfig(white_list=True, max_players=1))
+        server = LocalServer(tmp_path, config=ServerConfig(white_list=True, max_players=1))
         await server.start()
         server.whitelist.add(offline_uuid("Alice"), "Alice")
         server.whitelist.add(offline_uuid("Bob"), "Bob")
@@ -158,7 +158,7 @@ def test_refused_joins(tmp_path: Path) -> None:
 
 def test_stop_kicks_players_and_is_idempotent(tmp_path: Path) -> None:
     async def scenario() -> tuple[list[str], list[str], bool]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         states: list[str] = []
         server.on_change(lambda what, value: states.append(str(value)) if what == "state" else None)
         await server.start()
@@ -176,7 +176,7 @@ def test_stop_kicks_players_and_is_idempotent(tmp_path: Path) -> None:
 
 def test_before_stop_hooks_run_while_players_are_online(tmp_path: Path) -> None:
     async def scenario() -> list[str]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
 
         async def farewell() -> None:
             await server.broadcast(TextComponent.of("Plugins unloading"))
@@ -199,7 +199,7 @@ def test_before_stop_hooks_run_while_players_are_online(tmp_path: Path) -> None:
 
 def test_broadcast_and_log_file(tmp_path: Path) -> None:
     async def scenario() -> list[str]:
-        server = ServerInstance(tmp_path)
+        server = LocalServer(tmp_path)
         await server.start()
         await server.execute_console("playtest join Alice")
         await server.broadcast(TextComponent.of("Restart soon", color="red"))

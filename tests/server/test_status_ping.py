@@ -9,8 +9,9 @@ import struct
 from pathlib import Path
 
 from gui.server.config import ServerConfig
-from gui.server.instance import ServerInstance, ServerStartError
+from gui.server.instance import ServerStartError
 from gui.server.java.wire import PacketReader, encode_frame, read_frame, varint
+from gui.server.local_server import LocalServer
 from tests.server.test_rcon import free_port
 
 
@@ -28,11 +29,11 @@ async def read_packet(reader: asyncio.StreamReader) -> tuple[int, PacketReader]:
     return body.packet_id, body
 
 
-def game_server(tmp_path: Path, **settings) -> ServerInstance:
+def game_server(tmp_path: Path, **settings) -> LocalServer:
     config = ServerConfig(server_port=free_port(), motd="Plugin lab §aonline", max_players=7)
     for key, value in settings.items():
         setattr(config, key, value)
-    return ServerInstance(tmp_path, config=config)
+    return LocalServer(tmp_path, config=config)
 
 
 def handshake(port: int, next_state: int, protocol: int = 767) -> bytes:
@@ -40,12 +41,12 @@ def handshake(port: int, next_state: int, protocol: int = 767) -> bytes:
                   + varint(next_state))
 
 
-async def open_game(server: ServerInstance):
+async def open_game(server: LocalServer):
     assert server.status_listener is not None
     return await asyncio.open_connection(*server.status_listener.address)
 
 
-async def ping(server: ServerInstance) -> tuple[dict, int]:
+async def ping(server: LocalServer) -> tuple[dict, int]:
     reader, writer = await open_game(server)
     try:
         port = server.status_listener.address[1]

@@ -23,17 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from gui.server.addresses import ip_of
 from gui.server.java import login
-from gui.server.java.chunks import ChunkCache
-from gui.server.java.connection import NetworkConnection, gamemode_id
-from gui.server.java.play import PlaySession
+from gui.server.java.connection import NetworkConnection
+from gui.server.java.limits import JavaLimits
+from gui.server.java.play import JavaGame, PlaySession
 from gui.server.java.version import GameVersion, game_version
 from gui.server.java.wire import PacketReader, ProtocolError
 from gui.server.listener import TcpListener
@@ -44,19 +41,6 @@ from gui.server.text import TextComponent
 SOURCE = "server"
 HANDSHAKE_LIMIT = 1024
 STATUS, LOGIN, TRANSFER = 1, 2, 3
-
-
-@dataclass(frozen=True)
-class JavaLimits:
-    """Time-outs and caps of the game port (the defaults suit a desktop server)."""
-
-    handshake_s: float = 10.0  # handshake and status, or the login start
-    login_s: float = 30.0  # login success to the play state
-    keep_alive_s: float = 15.0  # how often a keep-alive goes out
-    timeout_s: float = 30.0  # no answer (or no packet) for this long: "Timed out"
-    connections_per_address: int = 32
-    logins_per_second: float = 10.0  # per address, refilled continuously
-    login_burst: int = 30  # logins an address may make at once
 
 
 class _Bucket:
@@ -75,91 +59,6 @@ class _Bucket:
         if len(self._tokens) > 4096:  # forget addresses that have refilled
             self._tokens = {k: v for k, v in self._tokens.items() if v[0] < self.burst - 1}
         return True
-
-
-class JavaGame:
-    """What every Java client of one server shares."""
-
-    def __init__(self, server: Any, version: GameVersion, limits: JavaLimits) -> None:
-        self.server, self.version, self.limits = server, version, limits
-        self.world = server.world
-        biome = version.registry("minecraft:worldgen/biome").index("minecraft:plains")
-        blocks = server.world.blocks
-        air = frozenset(blocks.by_name(name).default_state  # type: ignore[union-attr]
-                        for name in ("air", "cave_air", "void_air"))
-        self.chunks = ChunkCache(self.world, version.clientbound("play")["map_chunk"], biome,
-                                 air)
-        self.sessions: dict[Player, PlaySession] = {}
-        self._entity_ids = itertools.count(1)
-        self._unsubscribe = [server.on_change(self._server_changed),
-                             self.world.on_block_change(self._block_changed),
-                             self._on_commands_changed()]
-        self._commands_pending = False
-
-    def close(self) -> None:
-        for remove in self._unsubscribe:
-            remove()
-        self.chunks.close()
-
-    def next_entity_id(self) -> int:
-        return next(self._entity_ids)
-
-    # -- the tab list ------------------------------------------------------------
-
-    def _info(self, conn: NetworkConnection, players: list[Player], *, add: bool) -> None:
-        # add 0x01, game mode 0x04, listed 0x08, latency 0x10
-        writer = conn.packet("player_info").u8(0x1D if add else 0x10).varint(len(players))
-        for player in players:
-            writer.uuid(player.uuid)
-            if add:
-                writer.string(player.name).varint(0)
-                writer.varint(gamemode_id(player.gamemode)).bool(True)
-            writer.varint(player.ping_ms)
-        conn.send(writer)
-
-    def tab_list_add_all(self, session: PlaySession) -> None:
-        """A client entering play: everyone online, itself included."""
-        self._info(session.conn, list(self.server.players), add=True)
-        self.sessions[session.player] = session
-
-    def tab_list_latency(self, player: Player) -> None:
-        for session in list(self.sessions.values()):
-            self._info(session.conn, [player], add=False)
-
-    def _server_changed(self, what: str, value: object) -> None:
-        if what == "player-joined" and isinstance(value, Player):
-            for session in list(self.sessions.values()):
-                if session.player is not value:
-                    self._info(session.conn, [value], add=True)
-        elif what == "player-left" and isinstance(value, Player):
-            self.sessions.pop(value, None)
-            for session in list(self.sessions.values()):
-                session.conn.send(session.conn.packet("player_remove").varint(1)
-                                  .uuid(value.uuid))
-
-    def _block_changed(self, x: int, y: int, z: int, state: int) -> None:
-        for session in list(self.sessions.values()):
-            if session.sees(x, z):
-                session.conn.send(session.conn.packet("block_change").position(x, y, z)
-                                  .varint(state))
-
-    def _on_commands_changed(self) -> Callable[[], None]:
-        changed = self.server.dispatcher.changed
-        changed.append(self._commands_changed)
-        return lambda: changed.remove(self._commands_changed)
-
-    def _commands_changed(self) -> None:
-        # A plugin registers its commands one by one: send the new tree once, soon.
-        if self._commands_pending or not self.sessions:
-            return
-        self._commands_pending = True
-        asyncio.get_running_loop().call_soon(self.refresh_commands)
-
-    def refresh_commands(self) -> None:
-        """Send every client its command tree again (a plugin added or removed commands)."""
-        self._commands_pending = False
-        for session in list(self.sessions.values()):
-            session.send_commands()
 
 
 class GameListener(TcpListener):

@@ -22,20 +22,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import math
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any
 
 from gui.server.events import PlayerMoveEvent
+from gui.server.java.chunks import ChunkCache
 from gui.server.java.command_tree import command_tree, completions
 from gui.server.java.connection import NetworkConnection, gamemode_id
+from gui.server.java.limits import JavaLimits
+from gui.server.java.version import GameVersion
 from gui.server.java.wire import PacketReader, ProtocolError, read_frame
 from gui.server.players import Player, Teleport
 from gui.server.text import TextComponent
 from gui.server.world import Position
-
-if TYPE_CHECKING:
-    from gui.server.java.listener import JavaGame
 
 PLAY_LIMIT = 256 * 1024  # vanilla allows more for books; nothing here needs it
 CHUNK_BATCH = 64
@@ -254,3 +256,88 @@ class PlaySession:
         self.player.ping_ms = int((time.monotonic() - self._keep_alive[1]) * 1000)
         self._keep_alive = None
         self.game.tab_list_latency(self.player)
+
+
+class JavaGame:
+    """What every Java client of one server shares."""
+
+    def __init__(self, server: Any, version: GameVersion, limits: JavaLimits) -> None:
+        self.server, self.version, self.limits = server, version, limits
+        self.world = server.world
+        biome = version.registry("minecraft:worldgen/biome").index("minecraft:plains")
+        blocks = server.world.blocks
+        air = frozenset(blocks.by_name(name).default_state  # type: ignore[union-attr]
+                        for name in ("air", "cave_air", "void_air"))
+        self.chunks = ChunkCache(self.world, version.clientbound("play")["map_chunk"], biome,
+                                 air)
+        self.sessions: dict[Player, PlaySession] = {}
+        self._entity_ids = itertools.count(1)
+        self._unsubscribe = [server.on_change(self._server_changed),
+                             self.world.on_block_change(self._block_changed),
+                             self._on_commands_changed()]
+        self._commands_pending = False
+
+    def close(self) -> None:
+        for remove in self._unsubscribe:
+            remove()
+        self.chunks.close()
+
+    def next_entity_id(self) -> int:
+        return next(self._entity_ids)
+
+    # -- the tab list ------------------------------------------------------------
+
+    def _info(self, conn: NetworkConnection, players: list[Player], *, add: bool) -> None:
+        # add 0x01, game mode 0x04, listed 0x08, latency 0x10
+        writer = conn.packet("player_info").u8(0x1D if add else 0x10).varint(len(players))
+        for player in players:
+            writer.uuid(player.uuid)
+            if add:
+                writer.string(player.name).varint(0)
+                writer.varint(gamemode_id(player.gamemode)).bool(True)
+            writer.varint(player.ping_ms)
+        conn.send(writer)
+
+    def tab_list_add_all(self, session: PlaySession) -> None:
+        """A client entering play: everyone online, itself included."""
+        self._info(session.conn, list(self.server.players), add=True)
+        self.sessions[session.player] = session
+
+    def tab_list_latency(self, player: Player) -> None:
+        for session in list(self.sessions.values()):
+            self._info(session.conn, [player], add=False)
+
+    def _server_changed(self, what: str, value: object) -> None:
+        if what == "player-joined" and isinstance(value, Player):
+            for session in list(self.sessions.values()):
+                if session.player is not value:
+                    self._info(session.conn, [value], add=True)
+        elif what == "player-left" and isinstance(value, Player):
+            self.sessions.pop(value, None)
+            for session in list(self.sessions.values()):
+                session.conn.send(session.conn.packet("player_remove").varint(1)
+                                  .uuid(value.uuid))
+
+    def _block_changed(self, x: int, y: int, z: int, state: int) -> None:
+        for session in list(self.sessions.values()):
+            if session.sees(x, z):
+                session.conn.send(session.conn.packet("block_change").position(x, y, z)
+                                  .varint(state))
+
+    def _on_commands_changed(self) -> Callable[[], None]:
+        changed = self.server.dispatcher.changed
+        changed.append(self._commands_changed)
+        return lambda: changed.remove(self._commands_changed)
+
+    def _commands_changed(self) -> None:
+        # A plugin registers its commands one by one: send the new tree once, soon.
+        if self._commands_pending or not self.sessions:
+            return
+        self._commands_pending = True
+        asyncio.get_running_loop().call_soon(self.refresh_commands)
+
+    def refresh_commands(self) -> None:
+        """Send every client its command tree again (a plugin added or removed commands)."""
+        self._commands_pending = False
+        for session in list(self.sessions.values()):
+            session.send_commands()

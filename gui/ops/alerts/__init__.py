@@ -10,10 +10,10 @@ The desktop tray is the window's (gui/ui/tray.py); which kinds it shows is
 ``[alerts] tray`` in config.toml.
 """
 
-from gui.alerts.messages import Alert, alert_for
-from gui.alerts.redact import Redactor
-from gui.alerts.router import AlertRouter, webhook_body
-from gui.alerts.webhook import WebhookError, WebhookSender, check_url
+from gui.ops.alerts.messages import Alert, alert_for
+from gui.ops.alerts.redact import Redactor
+from gui.ops.alerts.router import AlertRouter, webhook_body
+from gui.ops.alerts.webhook import WebhookError, WebhookSender, check_url
 
 __all__ = ["Alert", "AlertRouter", "Redactor", "WebhookError", "WebhookSender", "alert_for",
            "check_url", "webhook_body"]

@@ -11,9 +11,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from gui.alerts.messages import Alert, alert_for
-from gui.alerts.redact import Redactor
-from gui.alerts.webhook import WebhookSender
+from gui.ops.alerts.messages import Alert, alert_for
+from gui.ops.alerts.redact import Redactor
+from gui.ops.alerts.webhook import WebhookSender
 from gui.ops.config import AlertSettings
 
 USERNAME = "Pumpkin Patch"

@@ -1,0 +1,51 @@
+"""What the ``plugin`` commands share: the terminal's questions, grants and policy.
+
+``is_interactive`` and ``ask`` are looked up at call time (``terminal.ask``),
+so tests can replace them here.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from gui.paths import AppPaths
+
+if TYPE_CHECKING:
+    from gui.permissions import GrantStore, PermissionPolicy
+
+
+def is_interactive() -> bool:
+    """Whether questions can be asked (stdin is a terminal); tests replace this."""
+    return sys.stdin.isatty()
+
+
+def ask(question: str) -> str:
+    """Read one answer from the terminal; tests replace this."""
+    return input(question)
+
+
+def print_next_load(name: str) -> None:
+    print(f"It takes effect when {name} next loads: at the next server start, within a "
+          f"second in a running server, or with 'plugin reload {name}'.")
+
+
+def listing(permissions: Any) -> str:
+    return ", ".join(sorted(permissions)) or "no permissions"
+
+
+def grant_store(paths: AppPaths) -> GrantStore:
+    from gui.permissions import GrantStore, grants_file
+
+    return GrantStore(grants_file(paths),
+                      warn=lambda message: print(f"pumpkin-patch: {message}", file=sys.stderr))
+
+
+def policy(paths: AppPaths) -> PermissionPolicy:
+    from gui.permissions import PermissionPolicy
+    from gui.settings import AppSettings
+
+    settings = AppSettings.load(
+        paths.config_file, warn=lambda message: print(f"pumpkin-patch: {message}",
+                                                      file=sys.stderr))
+    return PermissionPolicy.from_settings(settings)
