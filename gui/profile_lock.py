@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gui.errors import PumpkinPatchError
 from gui.paths import AppPaths
 
 LOCK_NAME = "profile.lock"
@@ -58,7 +59,7 @@ class LockHolder:
             return None
 
 
-class ProfileLocked(RuntimeError):
+class ProfileLocked(PumpkinPatchError, RuntimeError):
     """Another process holds the profile; the message names it and what to do."""
 
     def __init__(self, path: Path, holder: LockHolder | None) -> None:

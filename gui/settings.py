@@ -44,6 +44,7 @@ from typing import Any
 
 import tomli_w
 
+from gui.errors import PumpkinPatchError
 from gui.paths import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 Warn = Callable[[str], None]
 
 
-class SettingsError(Exception):
+class SettingsError(PumpkinPatchError):
     """Settings could not be saved; the message names the file and what to do."""
 
 

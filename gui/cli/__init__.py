@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from gui.cli import backup, bench, market, plugin, server
 from gui.cli.common import protect_terminal
+from gui.errors import PumpkinPatchError
 from gui.paths import AppPaths
 
 GROUPS = (plugin, market, bench, server, backup)
@@ -90,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_window(args, paths)
     except KeyboardInterrupt:
         return 130
+    except PumpkinPatchError as exc:  # meant for the admin: the message names what to do
+        print(f"pumpkin-patch: {exc}", file=sys.stderr)
+        return 1
     finally:
         paths.cleanup()
 

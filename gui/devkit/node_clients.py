@@ -39,6 +39,7 @@ from typing import Any
 
 from gui.devkit import devkit_cache_dir
 from gui.devkit.npm_install import NpmInstallError, install_lockfile, lockfile_key, require_tool
+from gui.errors import PumpkinPatchError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class NodeClientsError(NpmInstallError):
     """Node.js or npm is missing, or the clients could not be installed or started."""
 
 
-class BotError(RuntimeError):
+class BotError(PumpkinPatchError, RuntimeError):
     """A bot did not do what was awaited: timeout, disconnect, or a failed command."""
 
 

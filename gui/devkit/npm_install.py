@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from gui.errors import PumpkinPatchError
+
 log = logging.getLogger(__name__)
 
 MANIFESTS = ("package.json", "package-lock.json")
@@ -29,7 +31,7 @@ STALE_INSTALL_S = 3600.0
 _TAIL_LINES = 30
 
 
-class NpmInstallError(RuntimeError):
+class NpmInstallError(PumpkinPatchError, RuntimeError):
     """Node.js or npm is missing, or a lockfile's packages could not be installed."""
 
 

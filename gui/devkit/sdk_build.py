@@ -34,6 +34,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gui.errors import PumpkinPatchError
+
 log = logging.getLogger(__name__)
 
 BUILDER = "pumpkin-plugin-build"
@@ -47,7 +49,7 @@ _counter_lock = threading.Lock()
 _builds_run = 0
 
 
-class SdkBuildError(RuntimeError):
+class SdkBuildError(PumpkinPatchError, RuntimeError):
     """The SDK builder could not produce a component."""
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from gui.errors import PumpkinPatchError
 from gui.market.sources import Source
 from gui.permissions.review import ReviewRequest
 
@@ -21,11 +22,11 @@ Progress = Callable[[str, int, "int | None"], None]
 Review = Callable[[ReviewRequest], Awaitable["set[str] | None"]]
 
 
-class ReviewDeferred(Exception):
+class ReviewDeferred(PumpkinPatchError):
     """Raised by a review callable to leave the decision open (no TTY, "decide later")."""
 
 
-class InstallError(Exception):
+class InstallError(PumpkinPatchError):
     """An install, update, rollback or uninstall failed; nothing was changed.
 
     Attributes:

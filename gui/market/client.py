@@ -20,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from gui.errors import PumpkinPatchError
 from gui.market.models import Listing, PluginDetails, VersionInfo
 from gui.market.signing import SigningKeyError, normalize_key_hex
 from gui.market.sources import REST_PREFIX
@@ -40,7 +41,7 @@ class ClientLimits:
     download_attempts: int = 3
 
 
-class SourceError(Exception):
+class SourceError(PumpkinPatchError):
     """A source did not answer as a repository should; the message names it and the route."""
 
     def __init__(self, source: str, message: str) -> None:

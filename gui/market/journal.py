@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gui.errors import PumpkinPatchError
 from gui.paths import atomic_write_text, sha256_of
 
 PAUSE_ENV = "PUMPKIN_PATCH_MARKET_PAUSE_AT"
@@ -42,7 +43,7 @@ LOCK_TIMEOUT = 60.0
 _held_here = 0  # market locks this process holds now (see consistent_view)
 
 
-class JournalError(Exception):
+class JournalError(PumpkinPatchError):
     """A commit or its recovery could not be carried out; the message says which file."""
 
 

@@ -33,8 +33,10 @@ from typing import Any
 
 import tomli_w
 
+from gui.errors import PumpkinPatchError
 
-class LockfileError(Exception):
+
+class LockfileError(PumpkinPatchError):
     """The lockfile cannot be read; the message names the file and what to do."""
 
 

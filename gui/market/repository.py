@@ -28,6 +28,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from gui.errors import PumpkinPatchError
 from gui.market.models import SAFE_VERSION, version_key
 from gui.market.signing import fingerprint, public_key_hex, sign_wasm, signing_metadata
 from gui.paths import atomic_write_bytes, atomic_write_text, unsafe_name_reason
@@ -38,7 +39,7 @@ INDEX_FILE = "index.json"
 ARTIFACTS_DIR = "artifacts"
 
 
-class RepositoryError(Exception):
+class RepositoryError(PumpkinPatchError):
     """The repository cannot be read or published to; the message says why and what to do."""
 
 

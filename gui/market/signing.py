@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from gui.errors import PumpkinPatchError
 from gui.market.wasm_sections import (
     WasmFormatError,
     append_custom_section,
@@ -53,11 +54,11 @@ METADATA_FIELDS = ("marketplace_url", "plugin_id", "plugin_name", "version", "de
 SignatureStatus = Literal["verified", "unverified", "unsigned"]
 
 
-class SignatureError(Exception):
+class SignatureError(PumpkinPatchError):
     """An artifact's signature is missing, malformed or wrong; the message says which."""
 
 
-class SigningKeyError(Exception):
+class SigningKeyError(PumpkinPatchError):
     """A key could not be read, written or parsed; the message names the file or value."""
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import tomli_w
 
+from gui.errors import PumpkinPatchError
 from gui.market.signing import SigningKeyError, fingerprint, normalize_key_hex
 from gui.paths import atomic_write_text
 
@@ -34,7 +35,7 @@ SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REST_PREFIX = "/api/v1/rest"
 
 
-class SourceConfigError(Exception):
+class SourceConfigError(PumpkinPatchError):
     """A source cannot be added, found or stored; the message says which and what to do."""
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from gui.errors import PumpkinPatchError
+
 MAGIC = b"\0asm"
 PREAMBLE_SIZE = 8
 CUSTOM_SECTION_ID = 0
 
 
-class WasmFormatError(ValueError):
+class WasmFormatError(PumpkinPatchError, ValueError):
     """The bytes are not a well-framed WebAssembly binary; the message says where."""
 
 

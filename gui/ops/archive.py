@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from gui.errors import PumpkinPatchError
 from gui.paths import atomic_write_with
 
 MANIFEST = "pumpkin-patch-backup.json"
@@ -29,7 +30,7 @@ CHUNK = 1 << 20
 Progress = Callable[[int, int], None]
 
 
-class ArchiveError(Exception):
+class ArchiveError(PumpkinPatchError):
     """An archive cannot be written or is refused; the message names it and why."""
 
 

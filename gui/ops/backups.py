@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gui
+from gui.errors import PumpkinPatchError
 from gui.ops.archive import ArchiveError, Area, read_manifest, unpack_archive, write_archive
 from gui.ops.config import BackupSettings
 from gui.ops.notices import BackupFailed, BackupMade, BackupProgress, BackupRestored, OpsNotice
@@ -52,7 +53,7 @@ GRANTS = "grants.json"
 Publish = Callable[[OpsNotice], None]
 
 
-class BackupError(Exception):
+class BackupError(PumpkinPatchError):
     """A backup or restore did not happen; the message names the archive and why."""
 
 

@@ -37,13 +37,15 @@ from typing import Any
 
 from croniter import croniter
 
+from gui.errors import PumpkinPatchError
+
 ACTIONS = ("command", "restart", "backup")
 DEFAULT_WARNING = "The server restarts in {seconds} seconds"
 TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 Warn = Callable[[str], None]
 
 
-class ScheduleError(ValueError):
+class ScheduleError(PumpkinPatchError, ValueError):
     """A schedule is not valid; the message names it and what to change."""
 
 

@@ -32,6 +32,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from gui.errors import PumpkinPatchError
 from gui.paths import atomic_write_text
 from gui.permissions.catalogue import describe
 
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 
 
-class GrantError(Exception):
+class GrantError(PumpkinPatchError):
     """A grant change was refused; the message names the plugin and what to do."""
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gui.errors import PumpkinPatchError
 from gui.permissions.review import ReviewRequest, ReviewRow
 
 Ask = Callable[[str], str]
 Write = Callable[[str], None]
 
 
-class PromptAborted(Exception):
+class PromptAborted(PumpkinPatchError):
     """The admin ended the questions (end of input or Ctrl-C); nothing was decided."""
 
 

@@ -28,6 +28,7 @@ import stat
 import threading
 from pathlib import Path
 
+from gui.errors import PumpkinPatchError
 from gui.paths import atomic_write_bytes
 
 MIB = 1 << 20
@@ -38,7 +39,7 @@ READ_TIMEOUT_S = 30.0
 _max_bytes = DEFAULT_MAX_BYTES
 
 
-class PluginFileError(OSError):
+class PluginFileError(PumpkinPatchError, OSError):
     """A plugin file that must not be read; the message names the file and why."""
 
 

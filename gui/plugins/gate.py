@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from gui.errors import PumpkinPatchError
 from gui.plugins.lifecycle import PluginState
 from gui.plugins.registry import Plugin
 from gui.runtime import Sandbox
 
 
-class PluginError(Exception):
+class PluginError(PumpkinPatchError):
     """A plugin could not be added, loaded or found; the message says which and why."""
 
 

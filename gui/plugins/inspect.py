@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gui.errors import PumpkinPatchError
 from gui.hostapi import HostApi
 from gui.hostapi.scope import PluginScope
 from gui.plugins.files import PluginFileError, read_plugin_file_async
@@ -25,7 +26,7 @@ from gui.runtime.world import PACKAGE
 INSPECT_DEADLINE = 2.0
 
 
-class InspectError(Exception):
+class InspectError(PumpkinPatchError):
     """The file is not a plugin this host can run; the message says why."""
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
+from gui.errors import PumpkinPatchError
+
 
 class PluginState(enum.StrEnum):
     INSTALLED = "installed"
@@ -50,7 +52,7 @@ TRANSITIONS: dict[PluginState, frozenset[PluginState]] = {
 }
 
 
-class IllegalTransition(RuntimeError):
+class IllegalTransition(PumpkinPatchError, RuntimeError):
     def __init__(self, plugin: str, old: PluginState, new: PluginState) -> None:
         super().__init__(f"plugin {plugin!r} cannot go from {old} to {new}")
         self.plugin, self.old, self.new = plugin, old, new

@@ -29,12 +29,14 @@ from pathlib import Path
 
 import wasmtime
 
+from gui.errors import PumpkinPatchError
+
 INVALID = 2
 UNWRITABLE = 3
 _TAIL = 400  # characters of a crashed worker's stderr kept in the message
 
 
-class CompileWorkerFailed(RuntimeError):
+class CompileWorkerFailed(PumpkinPatchError, RuntimeError):
     """A compile worker crashed or was killed; the message names the plugin."""
 
     def __init__(self, plugin: str, reason: str) -> None:
@@ -44,7 +46,7 @@ class CompileWorkerFailed(RuntimeError):
         self.reason = reason
 
 
-class ArtifactUnwritable(OSError):
+class ArtifactUnwritable(PumpkinPatchError, OSError):
     """The worker compiled but could not write into the cache (disk full, read-only)."""
 
 

@@ -17,6 +17,7 @@ import wasmtime
 from wasmtime import component
 from wasmtime.component import ValType
 
+from gui.errors import PumpkinPatchError
 from gui.runtime import memory
 from gui.runtime.codec import (
     PreparedFunc,
@@ -59,7 +60,7 @@ class Sandbox:
     preopens: tuple[Preopen, ...] = ()
 
 
-class GuestCallFailed(Exception):
+class GuestCallFailed(PumpkinPatchError):
     """A guest call trapped or ran past its deadline; carries the classified fault."""
 
     def __init__(self, plugin: str, export: str, fault: PluginFault) -> None:
@@ -69,7 +70,7 @@ class GuestCallFailed(Exception):
         self.fault = fault
 
 
-class InstanceDead(Exception):
+class InstanceDead(PumpkinPatchError):
     """The instance trapped earlier and can no longer be entered."""
 
 

@@ -12,6 +12,8 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from gui.errors import PumpkinPatchError
+
 
 class TrapKind(enum.StrEnum):
     """Why a plugin call failed. Values are stable: logs and the UI show them."""
@@ -40,7 +42,7 @@ class PluginFault:
         return f"{self.kind}: {self.message}"
 
 
-class HostFunctionError(Exception):
+class HostFunctionError(PumpkinPatchError):
     """Raised by a host function to refuse a call; the guest traps with this message."""
 
 

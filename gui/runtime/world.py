@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import wasmtime
 from wasmtime import component
 
+from gui.errors import PumpkinPatchError
+
 PACKAGE = "pumpkin:plugin"
 SUPPORTED_MAJOR = 0
 SUPPORTED_VERSION = "0.1.0"
@@ -57,7 +59,7 @@ def interface_id(name: str) -> str:
     return f"{PACKAGE}/{name}@{SUPPORTED_VERSION}"
 
 
-class NotAPumpkinPlugin(Exception):
+class NotAPumpkinPlugin(PumpkinPatchError):
     """The component does not implement Pumpkin's plugin world."""
 
 

@@ -25,6 +25,7 @@ import uuid as _uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from gui.errors import PumpkinPatchError
 from gui.server.players import GameProfile, Player, PlayerList, is_valid_name
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-class ArgumentError(Exception):
+class ArgumentError(PumpkinPatchError):
     """An argument could not be parsed; the message says why, briefly."""
 
 

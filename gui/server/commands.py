@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from gui.errors import PumpkinPatchError
 from gui.server.arguments import (
     ArgumentError,
     ArgumentType,
@@ -47,7 +48,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-class CommandError(Exception):
+class CommandError(PumpkinPatchError):
     """Raised by an executor: the command failed, tell the sender why."""
 
     def __init__(self, message: str | TextComponent) -> None:
@@ -56,7 +57,7 @@ class CommandError(Exception):
         super().__init__(self.text.plain())
 
 
-class CommandConflictError(ValueError):
+class CommandConflictError(PumpkinPatchError, ValueError):
     """A command name is already registered by another owner."""
 
 

@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from gui.errors import PumpkinPatchError
 from gui.server.access import AccessLists
 from gui.server.commands import CommandDispatcher
 from gui.server.config import PROPERTIES_FILE, ServerConfig
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 
 
-class ServerStartError(RuntimeError):
+class ServerStartError(PumpkinPatchError, RuntimeError):
     """The server cannot start as configured; the message says what to change."""
 
 ChangeListener = Callable[[str, object], None]

@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from gui.errors import PumpkinPatchError
 from gui.server.console import ConsoleLog
 from gui.server.peer_lines import PeerLineLimiter
 
 
-class PeerProtocolError(Exception):
+class PeerProtocolError(PumpkinPatchError):
     """A peer sent something its protocol does not allow; its connection is closed."""
 
 

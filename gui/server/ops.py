@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from gui.errors import PumpkinPatchError
 from gui.paths import atomic_write_text
 from gui.server.commands import CommandError
 
@@ -49,7 +50,7 @@ FOREVER = "forever"
 Warn = Callable[[str], None]
 
 
-class EntryError(ValueError):
+class EntryError(PumpkinPatchError, ValueError):
     """An entry of a list file does not have the expected shape."""
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from gui.errors import PumpkinPatchError
+
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +67,10 @@ class TaskRunner(QObject):
             if done.cancelled():
                 return
             exc = done.exception()
-            if exc is not None:
+            if isinstance(exc, PumpkinPatchError):  # meant for the admin: the message says it
+                log.error("%s failed: %s", what, exc)
+                self.failed.emit(what, str(exc))
+            elif exc is not None:  # a bug: the traceback goes to the log
                 log.error("%s failed", what, exc_info=exc)
                 self.failed.emit(what, str(exc) or type(exc).__name__)
             elif on_done is not None:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from gui.errors import PumpkinPatchError
+
 log = logging.getLogger(__name__)
 
 BACKOFF_S = (1.0, 4.0, 15.0)
@@ -28,7 +30,7 @@ QUEUE_SIZE = 100
 RETRY_AFTER_MAX_S = 60.0
 
 
-class WebhookError(ValueError):
+class WebhookError(PumpkinPatchError, ValueError):
     """The webhook URL is not usable; the message says what to write instead."""
 
 
