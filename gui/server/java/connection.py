@@ -38,6 +38,7 @@ from gui.server.world import Position
 log = logging.getLogger(__name__)
 
 MAX_BUFFERED = 16 * 1024 * 1024
+DISCONNECT_LINGER = 2.0  # seconds a kicked client has to read why, before the socket closes
 SOUND_CATEGORIES = ("master", "music", "records", "weather", "blocks", "hostile", "neutral",
                     "players", "ambient", "voice", "ui")  # the wire's order
 
@@ -108,12 +109,29 @@ class NetworkConnection:
         if self.state != "closed":
             await self._writer.drain()
 
-    def close(self, reason: str) -> None:
-        """Close the socket (idempotent); ``reason`` says why, for the console."""
+    def close(self, reason: str, *, linger: float = 0.0) -> None:
+        """Close the socket (idempotent); ``reason`` says why, for the console.
+
+        With ``linger``, the sending side is shut first and the socket closed
+        that many seconds later (or when the client closes it): closing a
+        socket with unread input makes the kernel send a reset, and a client
+        that is still sending (movement) would then lose the disconnect
+        packet just sent, the reason with it.
+        """
         if self.state == "closed":
             return
         self.state = "closed"
         self.closed_reason = reason
+        transport = self._writer.transport
+        if linger > 0 and transport is not None and transport.can_write_eof():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not None:
+                transport.write_eof()
+                loop.call_later(linger, self._writer.close)
+                return
         self._writer.close()
 
     # -- players.Connection -----------------------------------------------------
@@ -171,7 +189,7 @@ class NetworkConnection:
             self.send(self.packet("disconnect").raw(nbt.text_bytes(reason)))
         elif self.state == "play":
             self.send(self.packet("kick_disconnect").raw(nbt.text_bytes(reason)))
-        self.close(f"disconnected: {reason.plain()}")
+        self.close(f"disconnected: {reason.plain()}", linger=DISCONNECT_LINGER)
 
     def abilities(self, gamemode: str) -> PacketWriter:
         return self.packet("abilities").i8(ability_flags(gamemode)).f32(0.05).f32(0.1)
