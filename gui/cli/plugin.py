@@ -117,20 +117,9 @@ def cmd_inspect(args: argparse.Namespace, paths: AppPaths) -> int:
 def _decide_interactively(review: ReviewRequest, store: GrantStore, *,
                           staged: Path | None = None, target: Path | None = None) -> bool:
     """Ask on the terminal and record the approval; False when left undecided."""
-    from gui.permissions.prompt import PromptAborted, ask_review
-
     name = review.plugin
-    if not terminal.is_interactive():
-        print(f"{name} is waiting for your decision and will not run until then: run "
-              f"'pumpkin-patch plugin approve {name} --all' (or --none, or in a terminal to "
-              f"choose one by one), 'pumpkin-patch plugin decline {name}', or review it in "
-              "the Plugins window.")
-        return False
-    try:
-        granted = ask_review(review, terminal.ask, print)
-    except PromptAborted:
-        print(f"\nNo decision recorded; {name} waits for review "
-              f"('pumpkin-patch plugin approve {name}').")
+    granted = terminal.review_on_terminal(review)
+    if granted is None:
         return False
     store.approve(name, review.sha256, review.requested, granted)
     if staged is not None and target is not None:

@@ -34,7 +34,6 @@ class ConsoleReview:
 
     async def __call__(self, request: ReviewRequest) -> set[str] | None:
         from gui.market.artifacts import ReviewDeferred
-        from gui.permissions.prompt import PromptAborted, ask_review
 
         name = request.plugin
         if self.paths.plugin_file(name).exists():
@@ -42,20 +41,11 @@ class ConsoleReview:
             print(f"{name} {request.version} requests more permissions (added: {added}); it "
                   f"waits for review in {self.paths.staged_update(name)} and the installed "
                   "version stays in use.")
-        if not terminal.is_interactive():
-            print(f"{name} is waiting for your decision and will not run until then: run "
-                  f"'pumpkin-patch plugin approve {name} --all' (or --none, or in a terminal "
-                  f"to choose one by one), 'pumpkin-patch plugin decline {name}', or review "
-                  "it in the Plugins window.")
+        granted = terminal.review_on_terminal(request)
+        if granted is None:
             raise ReviewDeferred
-        try:
-            granted = ask_review(request, terminal.ask, print)
-        except PromptAborted:
-            print(f"\nNo decision recorded; {name} waits for review "
-                  f"('pumpkin-patch plugin approve {name}').")
-            raise ReviewDeferred from None
         self.asked = True
-        return set(granted)
+        return granted
 
 
 def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:

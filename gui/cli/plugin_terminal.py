@@ -49,3 +49,25 @@ def policy(paths: AppPaths) -> PermissionPolicy:
         paths.config_file, warn=lambda message: print(f"pumpkin-patch: {message}",
                                                       file=sys.stderr))
     return PermissionPolicy.from_settings(settings)
+
+
+def review_on_terminal(review: Any) -> set[str] | None:
+    """Ask the admin, permission by permission; None when left undecided (said why).
+
+    Without a terminal nothing is asked: the message says how to decide later.
+    """
+    from gui.permissions.prompt import PromptAborted, ask_review
+
+    name = review.plugin
+    if not is_interactive():
+        print(f"{name} is waiting for your decision and will not run until then: run "
+              f"'pumpkin-patch plugin approve {name} --all' (or --none, or in a terminal to "
+              f"choose one by one), 'pumpkin-patch plugin decline {name}', or review it in "
+              "the Plugins window.")
+        return None
+    try:
+        return set(ask_review(review, ask, print))
+    except PromptAborted:
+        print(f"\nNo decision recorded; {name} waits for review "
+              f"('pumpkin-patch plugin approve {name}').")
+        return None
