@@ -9,6 +9,7 @@ may stop the server the command runs in (over RCON, the connection closes).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from gui.ops.backups import BackupError
@@ -23,8 +24,8 @@ OWNER = "ops"
 LEVEL = 4
 
 
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "never"  # type: ignore[attr-defined]
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "never"
 
 
 def ops_commands(ops: Operations) -> list[Command]:

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from gui.ops.config import GuardSettings
 from gui.ops.notices import OpsNotice, ServerCrashed
+from gui.server.instance import ServerInstance
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class CrashGuard:
         failures: Times of the recent failures (clock seconds).
     """
 
-    def __init__(self, server: object, *, stop: Callable[[], Awaitable[object]],
+    def __init__(self, server: ServerInstance, *, stop: Callable[[], Awaitable[object]],
                  start: Callable[[], Awaitable[object]],
                  settings: GuardSettings | None = None,
                  publish: Callable[[OpsNotice], None] | None = None,
@@ -63,8 +64,8 @@ class CrashGuard:
         self._handling: asyncio.Task[None] | None = None
         self._restarting = False
         self._pending: list[tuple[str, BaseException]] = []
-        server.ticks.on_failure(lambda exc: self.report("the tick loop", exc))  # type: ignore[attr-defined]
-        server.on_change(self._server_changed)  # type: ignore[attr-defined]
+        server.ticks.on_failure(lambda exc: self.report("the tick loop", exc))
+        server.on_change(self._server_changed)
 
     @property
     def busy(self) -> bool:
@@ -94,7 +95,7 @@ class CrashGuard:
             await self._handle(part, exc)
 
     async def _handle(self, part: str, exc: BaseException) -> None:
-        console = self.server.console  # type: ignore[attr-defined]
+        console = self.server.console
         now = self.clock()
         window = self.settings.window_s
         while self.failures and self.failures[0] <= now - window:

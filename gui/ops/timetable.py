@@ -23,6 +23,7 @@ from typing import Protocol
 from gui.ops.notices import OpsNotice, ScheduleRan
 from gui.ops.schedules import Schedule
 from gui.paths import atomic_write_text
+from gui.server.console import ConsoleLog
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class ScheduleRunner:
     def __init__(self, actions: ScheduleActions, *, state_file: Path | None = None,
                  now: Callable[[], dt.datetime] = dt.datetime.now,
                  publish: Callable[[OpsNotice], None] | None = None,
-                 console: object | None = None) -> None:
+                 console: ConsoleLog | None = None) -> None:
         """Create a stopped runner with no schedules.
 
         Args:
@@ -191,7 +192,7 @@ class ScheduleRunner:
         self._next[schedule.name] = schedule.next_run(max(self._now(), started), started)
         await asyncio.to_thread(self._save_state)
         if self._console is not None:
-            write = self._console.info if ok else self._console.error  # type: ignore[attr-defined]
+            write = self._console.info if ok else self._console.error
             write(SOURCE, f"{schedule.name} ({schedule.what}): {result}")
         ran = ScheduleRan(schedule.name, ok, result)
         self._publish(ran)

@@ -21,8 +21,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from gui.runtime.memory import ProcessMemory
+
+
+class WatchedPlugin(Protocol):
+    """What the watch reads of a plugin (a :class:`gui.plugins.registry.Plugin`)."""
+
+    name: str
+    instance: Any
+    memory_bytes: int | None
+    memory: PluginMemory | None
+
+    def is_live(self) -> bool: ...
+
 
 MIB = 1024 * 1024
 WINDOW_S = 120.0  # the trend is read over the last two minutes of samples
@@ -144,7 +157,7 @@ class MemoryWatch:
         """Remember the resident memory read just before the plugins load."""
         self.base_rss = app.rss if app is not None else None
 
-    def sample(self, plugins: Iterable[object], app: ProcessMemory | None,
+    def sample(self, plugins: Iterable[WatchedPlugin], app: ProcessMemory | None,
                now: float | None = None) -> MemorySnapshot:
         """Record the plugins' current ``memory_bytes`` (see PluginManager.sample_memory).
 
@@ -155,15 +168,15 @@ class MemoryWatch:
             now: A monotonic time (default: now).
         """
         now = time.monotonic() if now is None else now
-        running = [p for p in plugins if p.is_live()]  # type: ignore[attr-defined]
+        running = [p for p in plugins if p.is_live()]
         added = None if app is None or self.base_rss is None else max(0, app.rss - self.base_rss)
         share = added // len(running) if added is not None and running else None
         found: dict[str, PluginMemory] = {}
         for plugin in running:
-            name = plugin.name  # type: ignore[attr-defined]
-            limit = plugin.instance.limits.memory_bytes  # type: ignore[attr-defined]
+            name = plugin.name
+            limit = plugin.instance.limits.memory_bytes
             trend = self.trends.setdefault(name, MemoryTrend())
-            linear = plugin.memory_bytes  # type: ignore[attr-defined]
+            linear = plugin.memory_bytes
             if linear is not None:
                 if trend.current is not None and linear < trend.current:
                     trend.clear()  # a new instance (restart, reload): a new history
@@ -171,7 +184,7 @@ class MemoryWatch:
             worrying = linear is not None and trend.worrying(limit)
             found[name] = PluginMemory(name, linear, limit, share, trend.rate(),
                                        trend.seconds_to(limit), worrying)
-            plugin.memory = found[name]  # type: ignore[attr-defined]  # for its counters
+            plugin.memory = found[name]  # for its counters
             self._tell(found[name])
         for gone in set(self.trends) - set(found):
             del self.trends[gone]
