@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from gui.core import ServerCore
 from gui.profile_lock import ProfileLocked
 from gui.server.state import ControlState, ServerState
 
@@ -34,7 +35,7 @@ class ServerControl:
         error: Why the last start failed (``None`` unless the state is FAILED).
     """
 
-    def __init__(self, core: Any) -> None:
+    def __init__(self, core: ServerCore) -> None:
         self.core = core
         self.error: str | None = None
         self._restarting = False

@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from gui.cli.common import fail, with_runtime
+from gui.market import Marketplace
 from gui.paths import AppPaths
+from gui.runtime import PluginRuntime
 
 
 def is_interactive() -> bool:
@@ -182,7 +184,7 @@ def _print_result(result: Any) -> None:
 
 # -- sources ---------------------------------------------------------------------------------
 def cmd_add_source(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         key = args.key
         if key is None:
             candidate = await market.add_source(args.url, None, name=args.name)
@@ -206,7 +208,7 @@ def cmd_add_source(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         for source in market.sources():
             tag = " (built in)" if source.builtin else ""
             print(f"{source.name}{tag}  {source.url}  {source.fingerprint}  {source.state}")
@@ -216,7 +218,7 @@ def cmd_sources(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_remove_source(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         removed = market.remove_source(args.name)
         print(f"Removed source {removed.name!r}; plugins installed from it stay installed")
         return 0
@@ -226,7 +228,7 @@ def cmd_remove_source(args: argparse.Namespace, paths: AppPaths) -> int:
 
 # -- browsing ------------------------------------------------------------------------------------
 def cmd_search(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         results = await market.search(args.query, source=args.source, category=args.category)
         if args.json:
             print(json.dumps({"results": [asdict(r) for r in results],
@@ -253,7 +255,7 @@ def cmd_search(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_info(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         listing = await market.find(args.ref, args.source)
         details = await market.details(listing)
         if args.json:
@@ -280,7 +282,7 @@ def cmd_info(args: argparse.Namespace, paths: AppPaths) -> int:
 
 # -- installing ------------------------------------------------------------------------------------
 def cmd_install(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         ref = args.ref
         if ref.endswith(".wasm") and Path(ref).is_file():
             result = await market.install_file(Path(ref), _console_review, _progress,
@@ -295,7 +297,7 @@ def cmd_install(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_installed(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         entries = market.installed()
         if args.json:
             print(json.dumps([e.to_toml() for e in entries], indent=2))
@@ -316,7 +318,7 @@ def cmd_update(args: argparse.Namespace, paths: AppPaths) -> int:
     if not args.all and not args.name:
         return fail("name a plugin to update, or pass --all")
 
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         names = [args.name] if args.name else [e.name for e in market.installed() if e.source]
         status = 0
         for name in names:
@@ -334,7 +336,7 @@ def cmd_update(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         result = await market.rollback(args.name)
         print(result.message)
         return 0
@@ -343,7 +345,7 @@ def cmd_rollback(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_uninstall(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         await market.uninstall(args.name, keep_data=args.keep_data)
         kept = " (its data folder is kept)" if args.keep_data else ""
         print(f"Uninstalled {args.name}{kept}")
@@ -384,7 +386,7 @@ def cmd_publish(args: argparse.Namespace, paths: AppPaths) -> int:
     except SigningKeyError as exc:
         return fail(str(exc))
 
-    async def work(runtime: Any) -> int:
+    async def work(runtime: PluginRuntime) -> int:
         try:
             found = await inspect_file(runtime, args.file)
         except InspectError as exc:
@@ -436,7 +438,7 @@ def cmd_serve(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_build_samples(args: argparse.Namespace, paths: AppPaths) -> int:
-    async def work(market: Any) -> int:
+    async def work(market: Marketplace) -> int:
         print("Building the sample plugins (about 16 s each the first time; cached after) ...",
               file=sys.stderr, flush=True)
         await market.embedded.build()

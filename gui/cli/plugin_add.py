@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gui.cli import plugin_terminal as terminal
 from gui.cli.common import fail, with_runtime
 from gui.paths import AppPaths
+from gui.runtime import PluginRuntime
 
 if TYPE_CHECKING:
     from gui.market.artifacts import InstallResult
@@ -54,7 +55,7 @@ def cmd_add(args: argparse.Namespace, paths: AppPaths) -> int:
     from gui.market.journal import JournalError, recover
     from gui.market.layout import MarketPaths
 
-    async def work(runtime: Any) -> int:
+    async def work(runtime: PluginRuntime) -> int:
         store, policy = terminal.grant_store(paths), terminal.policy(paths)
         market = MarketPaths(paths)
         installer = Installer(market, runtime, store, policy, allow_unsigned=True)

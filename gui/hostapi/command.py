@@ -40,6 +40,7 @@ from gui.server.arguments import (
     UuidArgument,
 )
 from gui.server.commands import Command, CommandContext, CommandNode
+from gui.server.instance import ServerInstance
 from gui.server.players import Player
 from gui.server.senders import CommandSender
 from gui.server.text import TextComponent
@@ -275,7 +276,7 @@ class CommandApi(HostInterface):
         return this.has_permission_level(level_number(level))
 
     @wit("[method]command-sender.has-permission")
-    def has_permission(self, this: CommandSender, server: Any, node: str) -> bool:
+    def has_permission(self, this: CommandSender, server: ServerInstance, node: str) -> bool:
         return this.has_permission(node)
 
     @wit("[method]command-sender.should-receive-feedback")

@@ -17,6 +17,7 @@ from typing import Any
 
 from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.values import level_name, level_number, position_tuple, uuid_record
+from gui.server.instance import ServerInstance
 from gui.server.ipban_commands import ban_ip
 from gui.server.ops import DATE_FORMAT, FOREVER
 from gui.server.players import Player, Sound, TabListText
@@ -151,7 +152,7 @@ class PlayerApi(HostInterface):
                         reason or TextComponent.of("Kicked by a plugin"))
 
 
-def _set_level(server: Any, player: Player, level: int) -> None:
+def _set_level(server: ServerInstance, player: Player, level: int) -> None:
     """Server loop: make ``player`` an op of ``level`` (0 removes op)."""
     if level <= 0:
         server.ops.remove(player.uuid)
@@ -182,7 +183,7 @@ def _expires(options: Any) -> str:
     return FOREVER
 
 
-def _ban_ip(server: Any, plugin: str, ip: str, options: Any) -> None:
+def _ban_ip(server: ServerInstance, plugin: str, ip: str, options: Any) -> None:
     """Server loop: a plugin's ``ban-ip`` (the ban is the plugin's, named as its source)."""
     given = _field(options, "reason")
     reason = given.plain() if isinstance(given, TextComponent) else "Banned by an operator."

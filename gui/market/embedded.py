@@ -36,6 +36,7 @@ from gui.market.server import RepositoryServer
 from gui.market.signing import generate_key, load_private_key, public_key_hex, save_private_key
 from gui.market.sources import EMBEDDED_URL, Source, SourceStore
 from gui.paths import atomic_write_text
+from gui.runtime import PluginRuntime
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class EmbeddedSamples:
         url: The base URL while served, else "".
     """
 
-    def __init__(self, paths: MarketPaths, runtime: Any, *, cache_dir: Path | None = None,
+    def __init__(self, paths: MarketPaths, runtime: PluginRuntime, *, cache_dir: Path | None = None,
                  names: tuple[str, ...] = EMBEDDED_SAMPLES) -> None:
         self.paths = paths
         self.runtime = runtime

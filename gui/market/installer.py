@@ -70,6 +70,7 @@ from gui.permissions.admission import decide
 from gui.plugins.files import read_plugin_file
 from gui.plugins.inspect import InspectError, Inspection, inspect_file
 from gui.profile_lock import pid_alive
+from gui.runtime import PluginRuntime
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Installer:
     """Runs the pipeline for one profile."""
 
     paths: MarketPaths
-    runtime: Any  # gui.runtime.PluginRuntime, started
+    runtime: PluginRuntime  # started
     grants: GrantStore
     policy: PermissionPolicy
     allow_unsigned: bool = False

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -39,6 +38,8 @@ from gui.market.sources import (
 )
 from gui.paths import AppPaths, unsafe_name_reason
 from gui.permissions import GrantStore, PermissionPolicy, grants_file
+from gui.plugins.manager import PluginManager
+from gui.runtime import PluginRuntime
 from gui.settings import AppSettings
 
 log = logging.getLogger(__name__)
@@ -92,11 +93,11 @@ class Marketplace:
     """Sources, search, install, update, rollback, uninstall for one profile."""
 
     paths: AppPaths
-    runtime: Any  # a started gui.runtime.PluginRuntime (inspect runs on it)
+    runtime: PluginRuntime  # started (inspect runs on it)
     grants: GrantStore | None = None
     policy: PermissionPolicy | None = None
     settings: AppSettings | None = None
-    manager: Any = None  # gui.plugins.PluginManager of a running server, if any
+    manager: PluginManager | None = None  # of a running server, if any
     limits: ClientLimits = field(default_factory=ClientLimits)
     samples_cache: Path | None = None
     _session: aiohttp.ClientSession | None = field(default=None, init=False)

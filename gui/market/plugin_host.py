@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+from gui.plugins.manager import PluginManager
 
 
 class PluginHost:
@@ -13,7 +14,7 @@ class PluginHost:
     updated one, hold an update for review, forget a removed one.
     """
 
-    def __init__(self, manager: Any) -> None:
+    def __init__(self, manager: PluginManager) -> None:
         self.manager = manager
 
     def has(self, name: str) -> bool:

@@ -17,6 +17,7 @@ from gui.hostapi.scope import EventRegistration
 from gui.plugins.registry import Plugin
 from gui.runtime import GuestCallFailed, InstanceDead, PluginInstance
 from gui.server.events import ServerEvent
+from gui.server.instance import ServerInstance
 from gui.server.text import TextComponent
 
 
@@ -103,7 +104,7 @@ class PluginCallsOf:
 
 def _run_handlers(
     work: list[tuple[ServerEvent, list[tuple[EventRegistration, Plugin]]]],
-    server: Any,
+    server: ServerInstance,
     deadline: float,
     log: Callable[[Plugin, str, str], None],
 ) -> list[tuple[Plugin, GuestCallFailed]]:

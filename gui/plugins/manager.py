@@ -21,7 +21,6 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Callable
-from typing import Any
 
 from gui.hostapi.scope import LoopPoster
 from gui.paths import AppPaths
@@ -37,6 +36,7 @@ from gui.plugins.registry import Plugin
 from gui.plugins.staging import UpdatesPart
 from gui.runtime import GuestCallFailed, Limits, PluginRuntime
 from gui.runtime.memory import linear_memories
+from gui.server.instance import ServerInstance
 
 __all__ = ["Admission", "GrantNothing", "LoadGate", "PluginError", "PluginManager"]
 
@@ -55,7 +55,7 @@ class PluginManager(LoadingPart, UpdatesPart, FaultsPart, DispatchPart):
 
     def __init__(
         self,
-        server: Any,
+        server: ServerInstance,
         runtime: PluginRuntime,
         paths: AppPaths,
         *,
