@@ -100,7 +100,7 @@ def test_no_import_cycles():
 # codec (gui/runtime/codec.py, beside _valcodec.c) is the one module that
 # reaches into wasmtime-py internals, kept together on purpose.
 SIZE_LIMIT = 500
-ALLOWED_LARGER = {"runtime/codec.py"}
+ALLOWED_LARGER = {"runtime/codec.py"}  # 584 lines: its plans, calls and host functions
 
 
 def test_no_module_over_the_size_limit():

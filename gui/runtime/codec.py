@@ -16,11 +16,12 @@ whole values between Python and wasmtime's C representation in one call,
 following wasmtime-py's value conventions exactly. :class:`PreparedFunc`
 calls an export with it, :func:`add_host_func` defines host functions with it.
 
-This is the ONE module that reaches into wasmtime-py internals
-(``Func._func``, ``store._context()``, ``component._enter``, the ctypes
-functions in ``wasmtime._bindings`` and their addresses, the C value layout;
-and, for compiling and serializing without a copy under the GIL,
-``wasmtime_component_new`` / ``_serialize`` and ``Component._from_ptr``).
+This module and gui/runtime/component_bytes.py are the two that reach into
+wasmtime-py internals (``Func._func``, ``store._context()``,
+``component._enter``, the ctypes functions in ``wasmtime._bindings`` and their
+addresses, the C value layout; there: ``wasmtime_component_new`` /
+``_serialize`` and ``Component._from_ptr``, for compiling without a copy).
+:func:`internals_present` lists every one of them.
 wasmtime is pinned exactly in pyproject.toml; ``_valcodec`` refuses to start
 when wasmtime-py's declared value layout differs from the one it was written
 for, and tests/runtime/test_codec.py round-trips every kind of value through a
@@ -43,7 +44,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from wasmtime import Engine, Storelike, WasmtimeError
+from wasmtime import Storelike, WasmtimeError
 from wasmtime import _bindings as raw  # internal: the ctypes functions, minus a wrapper frame
 from wasmtime import _ffi as ffi  # internal: the C API bindings wasmtime-py itself uses
 from wasmtime._slab import Slab  # internal: thread-safe handle table for C callbacks
@@ -520,52 +521,6 @@ def internals_present() -> list[str]:
         if not hasattr(owner, name):
             missing.append(f"{getattr(owner, '__name__', owner)}.{name}")
     return missing
-
-
-# -- compiling and serializing without a copy under the GIL ------------------------------
-# wasmtime-py's Component(engine, wasm) first copies the bytes into a ctypes
-# array, and Component.serialize() copies the artifact into a bytearray, both
-# with the GIL held: ~22 ms for a 32 MB plugin and ~30 ms for its 53 MB
-# artifact on this machine, during which the window and the tick loop cannot
-# run. wasmtime only reads the input during the (GIL-free) call, and the
-# artifact can be written straight from wasmtime's buffer.
-
-
-def compile_component(engine: Engine, wasm: bytes) -> Component:
-    """``Component(engine, wasm)``, lending wasmtime the bytes' own buffer.
-
-    Raises:
-        WasmtimeError: not a valid component.
-    """
-    if not isinstance(wasm, bytes):
-        wasm = bytes(wasm)
-    buffer = ctypes.cast(ctypes.c_char_p(wasm), ctypes.POINTER(ctypes.c_uint8))
-    ptr = ctypes.POINTER(ffi.wasmtime_component_t)()
-    error = ffi.wasmtime_component_new(engine.ptr(), buffer, len(wasm), ctypes.byref(ptr))
-    if error:
-        raise WasmtimeError._from_ptr(error)
-    return Component._from_ptr(ptr)
-
-
-def write_serialized(comp: Component, write: Callable[[memoryview], object]) -> int:
-    """Serialize ``comp`` and hand the bytes to ``write`` as a view of wasmtime's buffer.
-
-    Returns:
-        The artifact's size in bytes.
-    """
-    vec = ffi.wasm_byte_vec_t()
-    error = ffi.wasmtime_component_serialize(comp.ptr(), ctypes.byref(vec))
-    if error:
-        raise WasmtimeError._from_ptr(error)
-    try:
-        size = vec.size
-        if size:
-            array = (ctypes.c_uint8 * size).from_address(ctypes.addressof(vec.data.contents))
-            with memoryview(array) as view:
-                write(view)
-        return size
-    finally:
-        ffi.wasm_byte_vec_delete(ctypes.byref(vec))
 
 
 # -- case tables for other host code (the resource bridge) ---------------------------------

@@ -148,7 +148,7 @@ def main(argv: list[str]) -> int:
         with contextlib.suppress(OSError):  # never a reason not to compile
             os.nice(niceness)
     from gui.paths import atomic_write_with
-    from gui.runtime.codec import compile_component, write_serialized
+    from gui.runtime.component_bytes import compile_component, write_serialized
     from gui.runtime.engine_config import create_engine
 
     wasm = sys.stdin.buffer.read()

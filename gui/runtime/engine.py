@@ -27,8 +27,8 @@ import wasmtime
 from wasmtime import component
 
 from gui.paths import atomic_write_with
-from gui.runtime.codec import compile_component, write_serialized
 from gui.runtime.compile_worker import ArtifactUnwritable, CompileWorkers
+from gui.runtime.component_bytes import compile_component, write_serialized
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import pytest
 import wasmtime
 
 from gui.devkit.wat_build import build_fixture
-from gui.runtime.codec import compile_component, write_serialized
+from gui.runtime.component_bytes import compile_component, write_serialized
 from gui.runtime.engine import ComponentCache
 from gui.runtime.engine_config import create_engine
 
