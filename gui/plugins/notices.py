@@ -1,4 +1,9 @@
-"""What the plugin manager tells its subscribers (console now, window later)."""
+"""What the plugin manager tells its subscribers (the console, the window, alerts).
+
+A new kind of notice is a class here (and in :data:`Notice`), published with
+``PluginManager.publish``; the widget that shows it connects with
+``CoreEvents.when(TheNotice, slot)`` (gui/ui/bridge.py), which needs no change.
+"""
 
 from __future__ import annotations
 

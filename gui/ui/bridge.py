@@ -17,16 +17,11 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from gui.plugins import (
-    PluginFaulted,
-    PluginStateChanged,
-    PluginUpdateAvailable,
-    PluginUpdateHeld,
-)
 from gui.server.console import ConsoleLine
 
 FLUSH_MS = 100
@@ -82,18 +77,14 @@ class CoreEvents(QObject):
         serverChanged(str, object): ``what`` and value from ServerInstance.on_change
             (``"state"``, ``"player-joined"``, ``"player-left"``).
         controlStateChanged(str): the admin-facing server state (see ServerControl).
-        pluginStateChanged(str, object, object): plugin name, old and new PluginState.
-        pluginFaulted(object): a :class:`gui.plugins.PluginFaulted` notice.
-        pluginUpdateHeld(object): a :class:`gui.plugins.PluginUpdateHeld` notice.
-        pluginUpdateAvailable(object): a :class:`gui.plugins.PluginUpdateAvailable` notice.
+        pluginNotice(object): every notice of the plugin manager
+            (gui/plugins/notices.py), on the GUI thread; :meth:`when` connects
+            a slot to one kind. A new kind of notice needs nothing here.
     """
 
     serverChanged = Signal(str, object)
     controlStateChanged = Signal(str)
-    pluginStateChanged = Signal(str, object, object)
-    pluginFaulted = Signal(object)
-    pluginUpdateHeld = Signal(object)
-    pluginUpdateAvailable = Signal(object)
+    pluginNotice = Signal(object)
 
     def __init__(self, core: Any, control: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,14 +98,12 @@ class CoreEvents(QObject):
         self.serverChanged.emit(what, value)
 
     def _on_notice(self, notice: object) -> None:
-        if isinstance(notice, PluginStateChanged):
-            self.pluginStateChanged.emit(notice.plugin, notice.old, notice.new)
-        elif isinstance(notice, PluginFaulted):
-            self.pluginFaulted.emit(notice)
-        elif isinstance(notice, PluginUpdateHeld):
-            self.pluginUpdateHeld.emit(notice)
-        elif isinstance(notice, PluginUpdateAvailable):
-            self.pluginUpdateAvailable.emit(notice)
+        self.pluginNotice.emit(notice)
+
+    def when(self, kind: type, slot: Callable[[Any], object]) -> None:
+        """Call ``slot(notice)`` for each plugin notice of ``kind``."""
+        self.pluginNotice.connect(lambda notice: slot(notice) if isinstance(notice, kind)
+                                  else None)
 
     def close(self) -> None:
         for unsubscribe in self._unsubscribe:

@@ -36,6 +36,12 @@ from PySide6.QtWidgets import (
 from gui.appinfo import versions
 from gui.control import ServerControl
 from gui.plugins import PluginState
+from gui.plugins.notices import (
+    PluginFaulted,
+    PluginStateChanged,
+    PluginUpdateAvailable,
+    PluginUpdateHeld,
+)
 from gui.server.state import ControlState
 from gui.ui.about_dialog import AboutDialog
 from gui.ui.backups_page import BackupsPage
@@ -255,12 +261,12 @@ class MainWindow(QMainWindow):
         s = self.services
         s.events.controlStateChanged.connect(self._server_state)
         s.events.serverChanged.connect(lambda *_: self._update_status())
-        s.events.pluginStateChanged.connect(lambda *_: self._update_status())
-        s.events.pluginFaulted.connect(s.notifications.plugin_faulted)
-        s.events.pluginUpdateHeld.connect(s.notifications.update_held)
-        s.events.pluginUpdateAvailable.connect(s.notifications.update_available)
+        s.events.when(PluginStateChanged, lambda _notice: self._update_status())
+        s.events.when(PluginFaulted, s.notifications.plugin_faulted)
+        s.events.when(PluginUpdateHeld, s.notifications.update_held)
+        s.events.when(PluginUpdateAvailable, s.notifications.update_available)
         if self.market_state is not None:
-            s.events.pluginUpdateAvailable.connect(lambda _notice: self.market_state.refresh())
+            s.events.when(PluginUpdateAvailable, lambda _notice: self.market_state.refresh())
         self.plugins_page.permissionsRequested.connect(self.edit_permissions)
         self.plugins_page.updateReviewRequested.connect(
             lambda name: self.reviewer.edit(name, held_update=True))

@@ -24,6 +24,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from gui.plugins import PluginState
+from gui.plugins.notices import PluginStateChanged
 from gui.ui.badges import paint_pill, pill_width, plugin_badge, signature_badge, update_badge
 from gui.ui.bridge import CoreEvents
 
@@ -53,7 +54,7 @@ class PluginListModel(QAbstractListModel):
         self._update_to = update_to
         self._names: list[str] = []
         self._badges: dict[str, str] = {}
-        events.pluginStateChanged.connect(lambda *_: self.refresh())
+        events.when(PluginStateChanged, lambda _notice: self.refresh())
         self.refresh()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

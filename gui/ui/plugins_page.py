@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.plugins import PluginState
+from gui.plugins.notices import PluginStateChanged
 from gui.ui.bridge import CoreEvents
 from gui.ui.plugin_details import (
     DISABLE,
@@ -121,7 +122,7 @@ class PluginsPage(QWidget):
 
         self.setAcceptDrops(True)
         self._selected: str | None = None
-        events.pluginStateChanged.connect(self._state_changed)
+        events.when(PluginStateChanged, self._state_changed)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._tick)
@@ -165,8 +166,8 @@ class PluginsPage(QWidget):
         empty = self.model.rowCount() == 0
         self.empty.setVisible(empty)
 
-    def _state_changed(self, name: str, _old: Any, _new: Any) -> None:
-        if self.details.plugin is not None and self.details.plugin.name == name:
+    def _state_changed(self, notice: PluginStateChanged) -> None:
+        if self.details.plugin is not None and self.details.plugin.name == notice.plugin:
             self.details.refresh()
 
     def _tick(self) -> None:
