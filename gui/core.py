@@ -41,7 +41,6 @@ from gui.permissions import (
     PermissionGate,
     PermissionPolicy,
     PermissionService,
-    grants_file,
 )
 from gui.plugins import PluginManager, PluginState, PluginUpdateAvailable
 from gui.plugins.files import set_max_plugin_bytes
@@ -97,7 +96,7 @@ class ServerCore:
         self.runtime = PluginRuntime(paths.compile_cache_dir)
         set_max_plugin_bytes(self.settings.plugins.max_file_mb * MIB)
         policy = PermissionPolicy.from_settings(self.settings)
-        self.grants = GrantStore(grants_file(paths),
+        self.grants = GrantStore(paths.grants_file,
                                  warn=lambda message: self.console.warn("permissions", message))
         self.gate = PermissionGate(self.grants, policy, paths)
         self.plugins = PluginManager(self.server, self.runtime, paths,

@@ -306,10 +306,10 @@ def cmd_decline(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def cmd_list(args: argparse.Namespace, paths: AppPaths) -> int:
-    from gui.permissions import GrantStore, grants_file
+    from gui.permissions import GrantStore
     from gui.plugins.inspect import InspectError, inspect_file
 
-    store = GrantStore(grants_file(paths))
+    store = GrantStore(paths.grants_file)
 
     async def work(runtime) -> int:
         from gui.market.journal import consistent_view

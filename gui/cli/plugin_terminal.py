@@ -35,9 +35,9 @@ def listing(permissions: Any) -> str:
 
 
 def grant_store(paths: AppPaths) -> GrantStore:
-    from gui.permissions import GrantStore, grants_file
+    from gui.permissions import GrantStore
 
-    return GrantStore(grants_file(paths),
+    return GrantStore(paths.grants_file,
                       warn=lambda message: print(f"pumpkin-patch: {message}", file=sys.stderr))
 
 

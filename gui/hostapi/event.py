@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wasmtime.component import Variant
+from wasmtime.component import Record, Variant
 
-from gui.hostapi.values import wit_record
 from gui.server.events import ServerEvent
 from gui.server.players import Player
 from gui.server.text import TextComponent
@@ -21,8 +20,10 @@ from gui.server.text import TextComponent
 
 def to_wit(event: ServerEvent) -> Variant:
     """The ``event`` value for ``handle-event``: the event's WIT case and record."""
-    return Variant(event.event_type, wit_record(**{
-        f.name: getattr(event, f.name) for f in event.wit_fields()}))
+    record = Record()
+    for f in event.wit_fields():
+        setattr(record, f.wit, getattr(event, f.attr))
+    return Variant(event.event_type, record)
 
 
 def apply_wit(event: ServerEvent, value: Any) -> None:
@@ -39,10 +40,10 @@ def apply_wit(event: ServerEvent, value: Any) -> None:
         )
     record = value.payload
     for f in event.wit_fields():
-        if f.metadata["writable"]:
-            new = getattr(record, f.metadata["wit"])
-            if _same_kind(getattr(event, f.name), new):
-                setattr(event, f.name, new)
+        if f.writable:
+            new = getattr(record, f.wit)
+            if _same_kind(getattr(event, f.attr), new):
+                setattr(event, f.attr, new)
 
 
 def _same_kind(current: Any, new: Any) -> bool:

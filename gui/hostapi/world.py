@@ -88,7 +88,6 @@ class WorldApi(HostInterface):
             self.scope.post(player.send_message, message, kind)
 
 
-_AIR = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
 _LIQUIDS = frozenset({"minecraft:water", "minecraft:lava"})
 _CUBE = [wit_record(min=(0.0, 0.0, 0.0), max=(1.0, 1.0, 1.0))]
 
@@ -105,10 +104,10 @@ def block_state_record(block: BlockType, state: int) -> Record:
     return wit_record(
         id=state, block_id=block.id, block_name=block.name,
         luminance=block.emit_light, opacity=block.filter_light, hardness=block.hardness,
-        is_air=block.name in _AIR, is_liquid=block.name in _LIQUIDS, is_solid=solid,
+        is_air=block.is_air, is_liquid=block.name in _LIQUIDS, is_solid=solid,
         is_full_cube=solid, piston_behavior="normal", has_random_ticks=False,
         burnable=False, tool_required=block.tool_required,
-        sided_transparency=block.transparent, replaceable=block.name in _AIR,
+        sided_transparency=block.transparent, replaceable=block.is_air,
         is_solid_block=solid and not block.transparent, block_entity_type=0,
         instrument="harp", collision_shapes=_CUBE if solid else [],
         outline_shapes=_CUBE if solid else [],

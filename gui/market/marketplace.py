@@ -37,7 +37,7 @@ from gui.market.sources import (
     normalize_url,
 )
 from gui.paths import AppPaths, unsafe_name_reason
-from gui.permissions import GrantStore, PermissionPolicy, grants_file
+from gui.permissions import GrantStore, PermissionPolicy
 from gui.plugins.manager import PluginManager
 from gui.runtime import PluginRuntime
 from gui.settings import AppSettings
@@ -114,7 +114,7 @@ class Marketplace:
         if self.policy is None:
             self.policy = PermissionPolicy.from_settings(self.settings)
         if self.grants is None:
-            self.grants = GrantStore(grants_file(self.paths))
+            self.grants = GrantStore(self.paths.grants_file)
         self.embedded = EmbeddedSamples(self.market_paths, self.runtime,
                                         cache_dir=self.samples_cache)
         self.installer = Installer(self.market_paths, self.runtime, self.grants, self.policy,

@@ -9,12 +9,9 @@ Public surface:
     PermissionGate, sandbox_for                    (gate.py: the manager's LoadGate)
     PermissionService                              (service.py: admin actions, live)
     ask_review                                     (prompt.py: the console questions)
-    grants_file(paths)                             where the grants are stored
+    AppPaths.grants_file                           where the grants are stored
 """
 
-from pathlib import Path
-
-from gui.paths import AppPaths
 from gui.permissions.admission import AdmissionDecision, Verdict, decide
 from gui.permissions.catalogue import CATALOGUE, Capability, Risk, describe
 from gui.permissions.gate import PermissionGate, sandbox_for
@@ -22,12 +19,6 @@ from gui.permissions.grants import Decision, DecisionState, GrantError, GrantSto
 from gui.permissions.policy import PermissionPolicy
 from gui.permissions.review import ReviewRequest, ReviewRow, build_review
 from gui.permissions.service import PermissionService
-
-
-def grants_file(paths: AppPaths) -> Path:
-    """The grants store of a profile (:attr:`AppPaths.grants_file`)."""
-    return paths.grants_file
-
 
 __all__ = [
     "CATALOGUE",
@@ -47,6 +38,5 @@ __all__ = [
     "build_review",
     "decide",
     "describe",
-    "grants_file",
     "sandbox_for",
 ]

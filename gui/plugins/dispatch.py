@@ -80,7 +80,6 @@ class DispatchPart:
             plugin.metrics.record(time.perf_counter() - started)
 
 
-
 class PluginCallsOf:
     """The manager as one plugin's host functions see it (PluginCalls)."""
 
@@ -101,7 +100,6 @@ class PluginCallsOf:
         await self._manager.run_task(self._plugin, handler_id)
 
 
-
 def _run_handlers(
     work: list[tuple[ServerEvent, list[tuple[EventRegistration, Plugin]]]],
     server: ServerInstance,
@@ -116,16 +114,12 @@ def _run_handlers(
             instance: PluginInstance | None = plugin.instance
             if instance is None or instance.dead or plugin.name in dead:
                 continue
-            try:
-                value = to_wit(event)
-            except Exception as exc:  # the host's fault: this handler is skipped, not the batch
-                log(plugin, "error", f"host error: could not pass {event.event_type} to "
-                                     f"handler {registration.handler_id}: {exc!r}")
-                continue
             started = time.perf_counter()
             try:
+                # A value the host cannot pass fails inside the call, as this
+                # handler's host error: the batch goes on.
                 returned = instance.call("handle-event", registration.handler_id, server,
-                                         value, deadline=deadline)
+                                         to_wit(event), deadline=deadline)
             except GuestCallFailed as failed:
                 failures.append((plugin, failed))
                 dead.add(plugin.name)

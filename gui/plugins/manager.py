@@ -237,7 +237,6 @@ class PluginManager(LoadingPart, UpdatesPart, FaultsPart, DispatchPart):
         return f"{plugin.name} is {plugin.lifecycle.state}"
 
 
-
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()

@@ -7,16 +7,17 @@ its cases), and it builds the C value tree with ctypes, ~1 us per field.
 Pumpkin's ``event`` variant has 273 cases: one ``handle-event`` round trip
 took ~10 ms with wasmtime-py's own path.
 
-So: :func:`freeze` walks a type tree once and swaps each node's class for a
-subclass whose properties return cached answers (fields, cases, element,
-tagged-ness). :func:`bind_resources` marks the resource nodes with the
+So: :func:`gui.runtime.frozen_types.freeze` walks a type tree once and swaps
+each node's class for a subclass whose properties return cached answers
+(fields, cases, element, tagged-ness). :func:`bind_resources` marks the resource nodes with the
 plugin's handle table. :func:`plan` turns that tree into a
 :class:`gui.runtime._valcodec.Plan` (C, see ``_valcodec.c``) that converts
 whole values between Python and wasmtime's C representation in one call,
 following wasmtime-py's value conventions exactly. :class:`PreparedFunc`
 calls an export with it, :func:`add_host_func` defines host functions with it.
 
-This module and gui/runtime/component_bytes.py are the two that reach into
+This module, gui/runtime/frozen_types.py (the ``_pp_`` caches on wasmtime-py's
+type classes) and gui/runtime/component_bytes.py are the three that reach into
 wasmtime-py internals (``Func._func``, ``store._context()``,
 ``component._enter``, the ctypes functions in ``wasmtime._bindings`` and their
 addresses, the C value layout; there: ``wasmtime_component_new`` /
@@ -87,6 +88,8 @@ from wasmtime.component._types import (
     VariantLikeType,
 )
 
+from gui.runtime.frozen_types import freeze
+
 log = logging.getLogger(__name__)
 
 try:
@@ -114,156 +117,6 @@ def implementation() -> str:
     if native is not None:
         return "C extension (gui.runtime._valcodec)"
     return f"pure Python (wasmtime-py's conversion; the C extension is missing: {_NATIVE_MISSING})"
-
-# -- frozen type nodes --------------------------------------------------------------------
-
-
-class _FrozenList(ListType):
-    @property
-    def element(self) -> ValType:
-        return self._pp_element  # type: ignore[attr-defined]
-
-    def _is_bytes(self) -> bool:
-        return self._pp_bytes  # type: ignore[attr-defined]
-
-
-class _FrozenRecord(RecordType):
-    @property
-    def fields(self) -> list[tuple[str, ValType]]:
-        return self._pp_fields  # type: ignore[attr-defined]
-
-
-class _FrozenTuple(TupleType):
-    @property
-    def elements(self) -> list[ValType]:
-        return self._pp_elements  # type: ignore[attr-defined]
-
-
-class _FrozenCases:
-    """Methods for variant-like types: cached cases and O(1) tag lookup.
-
-    Copied onto each frozen class below rather than mixed in: a mixin base
-    changes the instance layout and ``__class__`` assignment refuses it.
-    """
-
-    _pp_cases: list[tuple[str, ValType | None]]
-    _pp_by_tag: dict[str, ValType | None]
-    _pp_tagged: bool
-    _pp_classes: list[tuple[str, ValType | None, tuple[type, ...]]]
-    _pp_resource_cases: list[tuple[str, ValType]]
-    _pp_spellable: bool
-
-    def _cases(self) -> list[tuple[str, ValType | None]]:
-        return self._pp_cases
-
-    def _tagged(self) -> bool:
-        return self._pp_tagged
-
-
-class _FrozenVariant(VariantType):
-    @property
-    def cases(self) -> list[tuple[str, ValType | None]]:
-        return self._pp_cases
-
-
-class _FrozenOption(OptionType):
-    @property
-    def payload(self) -> ValType:
-        return self._pp_payload  # type: ignore[attr-defined]
-
-
-class _FrozenResult(ResultType):
-    @property
-    def ok(self) -> ValType | None:
-        return self._pp_ok  # type: ignore[attr-defined]
-
-    @property
-    def err(self) -> ValType | None:
-        return self._pp_err  # type: ignore[attr-defined]
-
-
-for _frozen in (_FrozenVariant, _FrozenOption, _FrozenResult):
-    for _name in ("_cases", "_tagged"):
-        setattr(_frozen, _name, getattr(_FrozenCases, _name))
-
-
-def _classes(ty: ValType | None) -> set[type]:
-    found: set[type] = set()
-    if ty is None:
-        found.add(object)
-    else:
-        ty.add_classes(found)
-    return found
-
-
-def _freeze_cases(node: Any, cases: list[tuple[str, ValType | None]]) -> None:
-    node._pp_cases = cases
-    node._pp_by_tag = dict(cases)
-    seen: set[type] = set()
-    tagged = False
-    for _, cty in cases:
-        classes = _classes(cty)
-        if classes & seen:
-            tagged = True
-        seen |= classes
-    node._pp_tagged = tagged
-    node._pp_classes = [(name, cty, tuple(_classes(cty))) for name, cty in cases
-                        if not isinstance(cty, OwnType | BorrowType)]
-    node._pp_spellable = not any(Variant in classes for _, _, classes in node._pp_classes)
-    # A bound resource case holds a host object of any class: tried last.
-    node._pp_resource_cases = [(name, cty) for name, cty in cases
-                               if isinstance(cty, OwnType | BorrowType)]
-
-
-def _untagged_case(node: Any, value: Any) -> tuple[str, ValType | None]:
-    for name, cty, classes in node._pp_classes:
-        if cty is None:
-            if value is None:
-                return name, None
-        elif isinstance(value, classes):
-            return name, cty
-    if value is not None:
-        for name, cty in node._pp_resource_cases:
-            return name, cty
-    raise ValueError(f"value {value!r} is valid for no case of this variant")
-
-
-def freeze(ty: ValType | None) -> ValType | None:
-    """Return ``ty`` with every type question precomputed (the same object, reclassed)."""
-    if ty is None or getattr(ty, "_pp_frozen", False):
-        return ty
-    if isinstance(ty, ListType):
-        element = freeze(ty.element)
-        ty.__class__ = _FrozenList
-        ty._pp_element = element  # type: ignore[attr-defined]
-        ty._pp_bytes = isinstance(element, U8)  # type: ignore[attr-defined]
-    elif isinstance(ty, RecordType):
-        fields = [(name, freeze(fty)) for name, fty in ty.fields]
-        ty.__class__ = _FrozenRecord
-        ty._pp_fields = fields  # type: ignore[attr-defined]
-    elif isinstance(ty, TupleType):
-        elements = [freeze(t) for t in ty.elements]
-        ty.__class__ = _FrozenTuple
-        ty._pp_elements = elements  # type: ignore[attr-defined]
-    elif isinstance(ty, VariantType):
-        cases = [(name, freeze(cty)) for name, cty in ty.cases]
-        ty.__class__ = _FrozenVariant
-        _freeze_cases(ty, cases)
-    elif isinstance(ty, OptionType):
-        payload = freeze(ty.payload)
-        ty.__class__ = _FrozenOption
-        ty._pp_payload = payload  # type: ignore[attr-defined]
-        _freeze_cases(ty, [("none", None), ("some", payload)])
-    elif isinstance(ty, ResultType):
-        ok, err = freeze(ty.ok), freeze(ty.err)
-        ty.__class__ = _FrozenResult
-        ty._pp_ok, ty._pp_err = ok, err  # type: ignore[attr-defined]
-        _freeze_cases(ty, [("ok", ok), ("err", err)])
-    elif isinstance(ty, OwnType | BorrowType):
-        pass  # a dataclass holding the resource type; nothing to ask at call time
-    ty._pp_frozen = True  # type: ignore[attr-defined]
-    return ty
-
 
 # -- host resources -----------------------------------------------------------------------
 #
@@ -521,24 +374,6 @@ def internals_present() -> list[str]:
         if not hasattr(owner, name):
             missing.append(f"{getattr(owner, '__name__', owner)}.{name}")
     return missing
-
-
-# -- case tables for other host code (the resource bridge) ---------------------------------
-
-
-def variant_cases(ty: ValType) -> list[tuple[str, ValType | None]]:
-    """Cases of a variant, option or result (frozen)."""
-    return freeze(ty)._pp_cases  # type: ignore[union-attr]
-
-
-def is_tagged(ty: ValType) -> bool:
-    """Whether wasmtime-py represents values of this variant-like type as ``Variant``."""
-    return freeze(ty)._pp_tagged  # type: ignore[union-attr]
-
-
-def untagged_case(ty: ValType, value: Any) -> str:
-    """The case an untagged (bare-payload) value of a variant-like type belongs to."""
-    return _untagged_case(freeze(ty), value)[0]
 
 
 # -- host functions -----------------------------------------------------------------------

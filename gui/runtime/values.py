@@ -37,7 +37,7 @@ from wasmtime.component import (
     VariantType,
 )
 
-from gui.runtime import codec
+from gui.runtime import codec, frozen_types
 from gui.runtime.resources import HandleTable
 
 Converter = Callable[[Storelike, Any], Any]
@@ -90,7 +90,7 @@ class ValueBridge:
         """The frozen type to convert with, and the extra pass a plain bridge needs."""
         if not self.plain:
             return codec.bind_resources(ty, self.table, self.host_id), None
-        frozen = codec.freeze(ty)
+        frozen = frozen_types.freeze(ty)
         return frozen, (self.lower(frozen) if to_guest else self.lift(frozen))
 
     # -- guest -> host ---------------------------------------------------------------
@@ -139,7 +139,7 @@ class ValueBridge:
     def _structural(
         self, ty: ValType, recurse: Callable[[ValType | None], Converter | None]
     ) -> Converter | None:
-        codec.freeze(ty)
+        frozen_types.freeze(ty)
         if isinstance(ty, ListType):
             element = recurse(ty.element)
             if element is None:
@@ -171,17 +171,17 @@ class ValueBridge:
 
             return record
         if isinstance(ty, VariantType | ResultType):
-            cases = codec.variant_cases(ty)
+            cases = frozen_types.variant_cases(ty)
             convs = {name: recurse(cty) for name, cty in cases}
             if not any(convs.values()):
                 return None
-            tagged = codec.is_tagged(ty)
+            tagged = frozen_types.is_tagged(ty)
 
             def variant(store: Storelike, value: Any) -> Any:
                 if isinstance(value, Variant):
                     tag, payload = value.tag, value.payload
                 else:
-                    tag, payload = codec.untagged_case(ty, value), value
+                    tag, payload = frozen_types.untagged_case(ty, value), value
                 conv = convs[tag]
                 if conv is not None and payload is not None:
                     payload = conv(store, payload)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import MISSING, Field, dataclass, field, fields
-from typing import Any, ClassVar, Protocol, TypeVar
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from gui.server.players import Player
 from gui.server.text import TextComponent
@@ -54,9 +54,29 @@ class ServerEvent:
         ServerEvent.by_type[cls.event_type] = cls
 
     @classmethod
-    def wit_fields(cls) -> tuple[Field[Any], ...]:
-        """The dataclass fields of the WIT record, in declaration order."""
-        return tuple(f for f in fields(cls) if "wit" in f.metadata)
+    def wit_fields(cls) -> tuple[WitField, ...]:
+        """The fields of the WIT record, in declaration order (worked out once per class)."""
+        return _wit_fields(cls)
+
+
+class WitField(NamedTuple):
+    """One field of an event's WIT record, as :func:`wit_field` declared it."""
+
+    attr: str  # the Python attribute: join_message
+    wit: str  # the WIT field: join-message
+    writable: bool
+
+
+_WIT_FIELDS: dict[type[ServerEvent], tuple[WitField, ...]] = {}
+
+
+def _wit_fields(cls: type[ServerEvent]) -> tuple[WitField, ...]:
+    found = _WIT_FIELDS.get(cls)
+    if found is None:
+        found = _WIT_FIELDS[cls] = tuple(
+            WitField(f.name, f.metadata["wit"], f.metadata["writable"])
+            for f in fields(cls) if "wit" in f.metadata)
+    return found
 
 
 @dataclass

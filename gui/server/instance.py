@@ -56,7 +56,6 @@ from gui.server.world import BlockTable, FlatWorld
 logger = logging.getLogger(__name__)
 
 
-
 class ServerStartError(PumpkinPatchError, RuntimeError):
     """The server cannot start as configured; the message says what to change."""
 

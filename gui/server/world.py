@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 MIN_Y, HEIGHT = -64, 384  # the overworld's dimension type
 SECTIONS = HEIGHT // 16
 BLOCKS_FILE = "blocks.json"
+AIR_BLOCKS = frozenset({"minecraft:air", "minecraft:cave_air", "minecraft:void_air"})
 
 
 class Position(NamedTuple):
@@ -61,6 +62,11 @@ class BlockType:
     tool_required: bool = False
     properties: tuple[tuple[str, ...], ...] = ()  # (name, value, value, ...) in state order
 
+    @property
+    def is_air(self) -> bool:
+        """Air, cave air or void air: nothing there (the chunk encoder does not count it)."""
+        return self.name in AIR_BLOCKS
+
     def properties_of(self, state: int) -> list[tuple[str, str]]:
         """The property values of one of this block's states (``[("snowy", "false")]``).
 
@@ -88,6 +94,8 @@ class BlockTable:
         self._by_name = {block.name: block for block in self.blocks}
         self._starts = [block.min_state for block in self.blocks]
         self.max_state = max(block.max_state for block in self.blocks)
+        self.air_states = frozenset(block.default_state for block in self.blocks
+                                    if block.is_air)
 
     def by_name(self, name: str) -> BlockType | None:
         """The block called ``name`` (``stone`` or ``minecraft:stone``)."""

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from gui.paths import AppPaths, sha256_of
-from gui.permissions import GrantStore, grants_file
+from gui.permissions import GrantStore
 from tests.harness import Session
 
 
 def store_for(paths: AppPaths) -> GrantStore:
-    return GrantStore(grants_file(paths))
+    return GrantStore(paths.grants_file)
 
 
 def approve(paths: AppPaths, name: str, wasm: Path, requested: Iterable[str],

@@ -36,7 +36,7 @@ from wasmtime.component import ListType, Record, Variant, VariantType
 from wasmtime.component._types import VariantLikeType
 
 from gui.devkit import devkit_cache_dir
-from gui.runtime import codec
+from gui.runtime import codec, frozen_types
 from gui.runtime.engine import ComponentCache
 from gui.runtime.engine_config import create_engine
 from gui.runtime.instance import (
@@ -503,18 +503,18 @@ def _param(engine: wasmtime.Engine, comp: component.Component, export: str) -> A
 def test_freeze_is_idempotent_and_cached(engine: wasmtime.Engine, comp: component.Component,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     ty = _param(engine, comp, "roundtrip-everything")
-    assert codec.freeze(ty) is ty
+    assert frozen_types.freeze(ty) is ty
     fields = ty.fields
     shapes = dict(fields)["s"]
     variant = shapes.element
     cases = variant.cases
     assert isinstance(variant, VariantType) and isinstance(shapes, ListType)
     _forbid_type_queries(monkeypatch)
-    assert codec.freeze(ty) is ty
+    assert frozen_types.freeze(ty) is ty
     assert ty.fields is fields
     assert shapes.element is variant
-    assert variant.cases is cases and codec.variant_cases(variant) is cases
-    assert codec.freeze(None) is None
+    assert variant.cases is cases and frozen_types.variant_cases(variant) is cases
+    assert frozen_types.freeze(None) is None
 
 
 @pytest.mark.parametrize("export", [
@@ -525,10 +525,10 @@ def test_freeze_is_idempotent_and_cached(engine: wasmtime.Engine, comp: componen
 def test_frozen_answers_match_wasmtime(engine: wasmtime.Engine, comp: component.Component,
                                        export: str) -> None:
     fresh = _param(engine, comp, export)
-    frozen = codec.freeze(_param(engine, comp, export))
+    frozen = frozen_types.freeze(_param(engine, comp, export))
     assert isinstance(fresh, VariantLikeType) and type(fresh) is not type(frozen)
     assert [n for n, _ in frozen._cases()] == [n for n, _ in fresh._cases()]
-    assert codec.is_tagged(frozen) == fresh._tagged()
+    assert frozen_types.is_tagged(frozen) == fresh._tagged()
     found: set[type] = set()
     fresh.add_classes(found)
     again: set[type] = set()
@@ -537,8 +537,8 @@ def test_frozen_answers_match_wasmtime(engine: wasmtime.Engine, comp: component.
 
 
 def test_frozen_list_bytes(engine: wasmtime.Engine, comp: component.Component) -> None:
-    raw = codec.freeze(_param(engine, comp, "roundtrip-bytes"))
-    strings = codec.freeze(_param(engine, comp, "roundtrip-strings"))
+    raw = frozen_types.freeze(_param(engine, comp, "roundtrip-bytes"))
+    strings = frozen_types.freeze(_param(engine, comp, "roundtrip-strings"))
     assert raw._is_bytes() is True and strings._is_bytes() is False
 
 

@@ -124,15 +124,10 @@ class NetworkConnection:
         self.closed_reason = reason
         transport = self._writer.transport
         if linger > 0 and transport is not None and transport.can_write_eof():
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = None
-            if loop is not None:
-                transport.write_eof()
-                loop.call_later(linger, self._writer.close)
-                return
-        self._writer.close()
+            transport.write_eof()  # the client reads what was sent, then sees the end
+            asyncio.get_running_loop().call_later(linger, self._writer.close)
+        else:
+            self._writer.close()
 
     # -- players.Connection -----------------------------------------------------
 

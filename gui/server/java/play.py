@@ -265,11 +265,8 @@ class JavaGame:
         self.server, self.version, self.limits = server, version, limits
         self.world = server.world
         biome = version.registry("minecraft:worldgen/biome").index("minecraft:plains")
-        blocks = server.world.blocks
-        air = frozenset(blocks.by_name(name).default_state  # type: ignore[union-attr]
-                        for name in ("air", "cave_air", "void_air"))
         self.chunks = ChunkCache(self.world, version.clientbound("play")["map_chunk"], biome,
-                                 air)
+                                 server.world.blocks.air_states)
         self.sessions: dict[Player, PlaySession] = {}
         self._entity_ids = itertools.count(1)
         self._unsubscribe = [server.on_change(self._server_changed),
