@@ -77,6 +77,9 @@ class NotificationCard(QFrame):
             self.deleteLater()
 
 
+FAULT_KINDS = ("trap", "quarantine")
+
+
 class NotificationBar(QWidget):
     """The stack of :class:`NotificationCard` under the window's toolbar."""
 
@@ -96,6 +99,13 @@ class NotificationBar(QWidget):
         return [w for w in items if isinstance(w, NotificationCard) and not w.dismissed]
 
     def show_notification(self, notification: Notification) -> NotificationCard:
+        if notification.kind in FAULT_KINDS and notification.plugin:
+            # A plugin's newest fault says where it stands ("restarts in 2 s", then
+            # "quarantined"): its older fault cards are stale. The history keeps them.
+            for old in self.cards():
+                if old.notification.kind in FAULT_KINDS and \
+                        old.notification.plugin == notification.plugin:
+                    old.dismiss()
         card = NotificationCard(notification, self.center, self)
         self._layout.insertWidget(0, card)
         for old in self.cards()[MAX_CARDS:]:

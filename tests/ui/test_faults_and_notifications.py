@@ -143,6 +143,12 @@ def test_quarantine_notification_and_reenable(make_app, qtbot):
     last = app.notifications.history[-1]
     assert last.kind == "quarantine" and "quarantined" in last.title
     assert window.plugins_page.model.badge_of("trap-in-event") == "quarantined"
+    # The bar shows where the plugin stands now; the history keeps every fault.
+    cards = [c for c in window.notification_bar.cards()
+             if c.notification.plugin == "trap-in-event"]
+    assert [c.notification for c in cards] == [last]
+    assert [n.kind for n in app.notifications.history if n.plugin == "trap-in-event"] == \
+        ["trap", "trap", "quarantine"]
     details = window.plugins_page.details
     window.show_page(PLUGINS)
     window.plugins_page.select("trap-in-event")
