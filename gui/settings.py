@@ -64,6 +64,8 @@ class PluginOverride:
     allowed_permissions: tuple[str, ...] = ()
     blocked_permissions: tuple[str, ...] = ()
     ask_permission_confirmation: bool | None = None
+    # Where http.outbound may reach: "host" (any port) or "host:port".
+    http_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,13 @@ def _parse_override(table: dict[str, Any], where: str,
                 bad(f"{where}.{key}", "a list of permission names", table[key])
             else:
                 values[key] = names
+    if "http_hosts" in table:
+        hosts = _string_list(table["http_hosts"])
+        if hosts is None:
+            bad(f"{where}.http_hosts", 'a list of hosts, e.g. ["127.0.0.1:8080", "example.org"]',
+                table["http_hosts"])
+        else:
+            values["http_hosts"] = tuple(h.strip() for h in hosts if h.strip())
     if "ask_permission_confirmation" in table:
         if isinstance(table["ask_permission_confirmation"], bool):
             values["ask_permission_confirmation"] = table["ask_permission_confirmation"]
@@ -360,6 +369,8 @@ def _dump_plugins(plugins: PluginSettings, existing: Any) -> dict[str, Any]:
             value = getattr(override, key)
             if value or key in table:
                 table[key] = list(value)
+        if override.http_hosts or "http_hosts" in table:
+            table["http_hosts"] = list(override.http_hosts)
         if override.ask_permission_confirmation is not None:
             table["ask_permission_confirmation"] = override.ask_permission_confirmation
         overrides[name] = table

@@ -11,7 +11,7 @@ import pytest
 import wasmtime
 from wasmtime import component
 
-from gui.devkit import sdk_build
+from gui.devkit import build_cache, sdk_build
 from gui.devkit.sdk_build import (
     SAMPLES_DIR,
     SdkBuildError,
@@ -22,7 +22,8 @@ from gui.devkit.sdk_build import (
 )
 from tests.sdk_plugins import sdk_cache_dir, sdk_plugin
 
-SAMPLES = ["announcer", "chat_filter", "crashy", "dice", "greeter", "motd_env", "stats", "warp"]
+SAMPLES = ["announcer", "chat_filter", "crashy", "dice", "greeter", "hello_js", "motd_env",
+           "stats", "warp"]
 # Component-model binary: "\0asm", then version 0x0d and layer 1.
 COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"
 
@@ -33,7 +34,8 @@ def test_samples_are_discovered() -> None:
     for name, (source_dir, module) in samples.items():
         assert source_dir == SAMPLES_DIR / name
         assert module == name
-        assert (source_dir / f"{name}.py").is_file()
+        language = "js" if name == "hello_js" else "py"
+        assert (source_dir / f"{name}.{language}").is_file()
         assert (source_dir / "README.md").is_file()
 
 
@@ -121,7 +123,7 @@ def test_key_lock_excludes_and_cleans_up(tmp_path: Path) -> None:
     def worker() -> None:
         nonlocal inside, overlaps
         for _ in range(20):
-            with sdk_build._key_lock(lock):
+            with build_cache._key_lock(lock):
                 with guard:
                     inside += 1
                     overlaps += inside > 1

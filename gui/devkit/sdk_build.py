@@ -6,21 +6,18 @@ source directory (every file's relative path and bytes, ``__pycache__`` left
 out) and the installed versions of pumpkin-api-py and componentize-py: editing
 any file of the plugin, or upgrading the SDK, gives a new key.
 
-Builds are safe to run from several processes at once (one lock file per key,
-``<cache_dir>/.<key>.lock``, held while building and removed afterwards) and atomic (the
-builder writes into a temporary directory inside the cache, and the finished
-file is moved into place with ``os.replace``). A failed build leaves nothing
-behind.
+Builds are safe to run from several processes at once and atomic; a failed
+build leaves nothing behind (gui/devkit/build_cache.py).
 
 Bundled samples live in ``resources/plugins/<name>/`` at the top of the
 repository (next to ``gui/``). A sample is a directory holding a module named
-after the directory, ``<name>/<name>.py``, plus a README.md saying what it does.
+after the directory, ``<name>/<name>.py`` (Python) or ``<name>/<name>.js``
+(JavaScript, built by gui/devkit/js_build.py), plus a README.md saying what
+it does. :func:`build_plugin` builds either kind.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import logging
@@ -28,12 +25,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gui.devkit.build_cache import cached_build
+from gui.devkit.js_build import build_js_plugin
 from gui.errors import PumpkinPatchError
 
 log = logging.getLogger(__name__)
@@ -111,41 +109,6 @@ def cache_key(source_dir: Path) -> str:
     return digest.hexdigest()
 
 
-@contextlib.contextmanager
-def _key_lock(lock_path: Path) -> Iterator[None]:
-    """Exclusive lock for one cache key; the lock file is deleted on release.
-
-    Deleting a lock file others may be waiting on is safe only because a waiter
-    that wins the lock re-checks that its file is still the one at lock_path
-    (same inode), and starts over otherwise.
-    """
-    while True:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            mine = os.fstat(fd)
-            try:
-                current = os.stat(lock_path)
-            except FileNotFoundError:
-                current = None
-        except BaseException:
-            os.close(fd)
-            raise
-        if current is not None and (current.st_dev, current.st_ino) == (
-            mine.st_dev,
-            mine.st_ino,
-        ):
-            break
-        os.close(fd)  # the holder before us removed it: lock the new file
-    try:
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(lock_path)
-        os.close(fd)  # releases the lock
-
-
 def _tail(text: str, lines: int = _TAIL_LINES) -> str:
     # A Rust backtrace after the Python error says nothing useful to a plugin author.
     text = text.split("\nStack backtrace:", 1)[0]
@@ -216,45 +179,38 @@ def build_sdk_plugin(
     builder's output) when the build fails.
     """
     source_dir = Path(source_dir).resolve()
-    cache_dir = Path(cache_dir)
     if not source_dir.is_dir():
         raise SdkBuildError(f"SDK plugin source directory {source_dir} does not exist")
     name = output_name or module
-    key = cache_key(source_dir)
-    target = cache_dir / key / f"{name}.wasm"
-    if target.is_file():
-        log.debug("SDK plugin cache hit: %s", target)
-        return target
+    return cached_build(Path(cache_dir), cache_key(source_dir), name,
+                        lambda built: _run_builder(source_dir, module, built, timeout))
 
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with _key_lock(cache_dir / f".{key}.lock"):
-        if target.is_file():  # another process built it while we waited
-            log.debug("SDK plugin cache hit after waiting: %s", target)
-            return target
-        # Build inside the cache dir so the final os.replace stays on one filesystem.
-        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=cache_dir))
-        try:
-            built = tmp / f"{name}.wasm"
-            _run_builder(source_dir, module, built, timeout)
-            target.parent.mkdir(exist_ok=True)
-            os.replace(built, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    log.info("built SDK plugin %s", target)
-    return target
+
+def is_js_project(source_dir: Path, module: str) -> bool:
+    """Whether the plugin ``module`` in ``source_dir`` is JavaScript (``<module>.js``)."""
+    return (Path(source_dir) / f"{module}.js").is_file()
+
+
+def build_plugin(source_dir: Path, module: str, cache_dir: Path, *,
+                 output_name: str | None = None) -> Path:
+    """Build a plugin in either language (see :func:`is_js_project`), cached."""
+    if is_js_project(source_dir, module):
+        return build_js_plugin(source_dir, module, cache_dir, output_name=output_name)
+    return build_sdk_plugin(source_dir, module, cache_dir, output_name=output_name)
 
 
 def sample_plugins(samples_dir: Path = SAMPLES_DIR) -> dict[str, tuple[Path, str]]:
     """Bundled samples: ``{name: (source_dir, module)}``.
 
-    A sample is a directory ``<samples_dir>/<name>/`` containing ``<name>.py``.
+    A sample is a directory ``<samples_dir>/<name>/`` containing ``<name>.py``
+    or ``<name>.js``.
     """
     if not samples_dir.is_dir():
         return {}
     return {
         d.name: (d, d.name)
         for d in sorted(samples_dir.iterdir())
-        if d.is_dir() and (d / f"{d.name}.py").is_file()
+        if d.is_dir() and ((d / f"{d.name}.py").is_file() or is_js_project(d, d.name))
     }
 
 
@@ -276,7 +232,7 @@ def build_samples(
         )
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {
-            n: pool.submit(build_sdk_plugin, samples[n][0], samples[n][1], cache_dir)
+            n: pool.submit(build_plugin, samples[n][0], samples[n][1], cache_dir)
             for n in wanted
         }
     # Leaving the `with` waited for every build; now report results in order.
@@ -286,10 +242,12 @@ def build_samples(
 __all__ = [
     "SAMPLES_DIR",
     "SdkBuildError",
+    "build_plugin",
     "build_samples",
     "build_sdk_plugin",
     "builds_run",
     "cache_key",
     "find_builder",
+    "is_js_project",
     "sample_plugins",
 ]

@@ -66,6 +66,9 @@ class HostApi:
             api = self._instances[parsed.name] = cls(self.scope)
         return getattr(api, attr)
 
+    def lacks(self, capability: str, message: str) -> None:
+        self.scope.lacks(capability, message)
+
 
 __all__ = [
     "INTERFACES",

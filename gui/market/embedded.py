@@ -41,9 +41,11 @@ from gui.runtime import PluginRuntime
 log = logging.getLogger(__name__)
 
 SAMPLES_SOURCE = "samples"
-EMBEDDED_SAMPLES = ("greeter", "chat_filter", "announcer", "dice", "stats", "motd_env", "warp")
+EMBEDDED_SAMPLES = ("greeter", "chat_filter", "announcer", "dice", "stats", "motd_env", "warp",
+                    "hello_js")
 CATEGORIES = {"greeter": "chat", "chat_filter": "moderation", "announcer": "chat",
-              "dice": "fun", "stats": "utility", "motd_env": "utility", "warp": "world"}
+              "dice": "fun", "stats": "utility", "motd_env": "utility", "warp": "world",
+              "hello_js": "chat"}
 BUILT_FILE = ".built.json"  # sample name -> sha256 of the unsigned build it was published from
 
 T = TypeVar("T")
@@ -169,21 +171,24 @@ class EmbeddedSamples:
         from gui.devkit.sdk_build import build_samples
 
         self.state = "building samples..."
-        try:
-            for name in self.names:
-                if self._stopping:
-                    return
+        failed: list[str] = []
+        for name in self.names:
+            if self._stopping:
+                return
+            try:
                 built = await _in_daemon_thread(
                     lambda name=name: prebuilt_sample(name) or build_samples(
                         self.cache_dir, [name], jobs=1)[name])
                 await self._publish(name, built)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.state = f"failed: {str(exc).splitlines()[0] if str(exc) else exc!r}"
-            log.warning("building the sample plugins failed: %s", exc)
-            return
-        self.state = "ready"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # One sample that cannot be built (say, no Node.js for the JavaScript
+                # one) must not keep the others out of the repository.
+                first = str(exc).splitlines()[0] if str(exc) else repr(exc)
+                failed.append(f"{name}: {first}")
+                log.warning("building the sample plugin %s failed: %s", name, exc)
+        self.state = f"failed: {'; '.join(failed)}" if failed else "ready"
 
     async def _publish(self, sample: str, wasm_path: Path) -> None:
         from gui.plugins.files import read_plugin_file

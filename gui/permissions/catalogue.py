@@ -18,10 +18,13 @@ What this host can and cannot do:
 - ``sys.env`` / ``sys.env.<VAR>``: only variables the admin configured for the
   plugin (``[plugins.overrides.<name>] environment``), never the app's own.
 - ``sys.info[.cpu|.ram|.os]``: fills only those fields of ``server.get-sys-info``.
-- ``network.*`` and ``http.outbound``: not enforceable. wasmtime-py's
-  ``WasiConfig`` has no socket controls and the plugin world has no HTTP
-  import wired in this host, so they are never granted; a plugin gets no
-  network at all.
+- ``network.*``: not enforceable. wasmtime-py's ``WasiConfig`` has no
+  socket controls, so they are never granted; a plugin gets no sockets.
+- ``http.outbound``: ``wasi:http`` requests (e.g. ``fetch()`` in a JavaScript
+  plugin) go out only to the hosts the admin lists for the plugin
+  (``http_hosts`` in ``[plugins.overrides.<name>]``; see
+  gui/runtime/http_gate.py). Without the grant, or to another host, the
+  request fails with an error value.
 """
 
 from __future__ import annotations
@@ -64,10 +67,6 @@ NO_NETWORK = (
     "this host cannot enforce network permissions (wasmtime-py has no socket "
     "controls), so it never grants them: the plugin gets no network at all"
 )
-NO_HTTP = (
-    "this host has no outbound HTTP for plugins (the plugin world's HTTP import is "
-    "not wired here), so it is never granted"
-)
 NO_HOST_FS = (
     "Pumpkin Patch never gives a plugin the whole host filesystem; plugins keep "
     "their files in their own data folder (fs.read.data / fs.write.data)"
@@ -101,8 +100,9 @@ CATALOGUE: dict[str, Capability] = {
         _net("network.loopback", "Network access limited to this machine (loopback)",
              Risk.MEDIUM),
         _net("network.outbound", "Full network access: connect to any machine on the internet"),
-        Capability("http.outbound", "Make HTTP requests to any web server", Risk.HIGH, False,
-                   NO_HTTP),
+        Capability("http.outbound",
+                   "Make HTTP requests, only to the hosts you list for this plugin",
+                   Risk.HIGH, True),
         Capability("fs.read", "Read any file your user account can read", Risk.HIGH, False,
                    NO_HOST_FS),
         Capability("fs.write", "Change or delete any file your user account can write",

@@ -7,8 +7,9 @@ For each plugin about to run on-load it asks the one admission decision
 DECLINED when it is not approved, and otherwise admits it with the effective
 grants (policy applied: blocked wins, unenforceable never granted) and the
 WASI sandbox those grants create: the plugin's own data dir preopened as
-``data`` (read-only for fs.read.data, read-write with fs.write.data) and only
-the environment variables granted.
+``data`` (read-only for fs.read.data, read-write with fs.write.data), only
+the environment variables granted, and outgoing HTTP (``http.outbound``) only
+to the hosts the admin listed for the plugin.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from gui.permissions.policy import PermissionPolicy
 from gui.plugins.gate import Admission
 from gui.plugins.lifecycle import PluginState
 from gui.plugins.registry import Plugin
-from gui.runtime import Preopen, Sandbox
+from gui.runtime import HttpAccess, Preopen, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def sandbox_for(plugin: str, granted: frozenset[str], policy: PermissionPolicy,
         data_dir = paths.plugin_data_dir(plugin)
         data_dir.mkdir(parents=True, exist_ok=True)
         preopens = (Preopen(data_dir, GUEST_DATA_DIR, writable="fs.write.data" in granted),)
-    return Sandbox(env=policy.environment(plugin, granted), preopens=preopens)
+    http = HttpAccess(granted="http.outbound" in granted, hosts=policy.http_hosts(plugin))
+    return Sandbox(env=policy.environment(plugin, granted), preopens=preopens, http=http)
 
 
 class PermissionGate:

@@ -126,6 +126,10 @@ class PermissionPolicy:
         return frozenset(p for p in requested
                          if self.grantable(plugin, p) and not self.is_allowed(plugin, p))
 
+    def http_hosts(self, plugin: str) -> frozenset[str]:
+        """The hosts ``http.outbound`` reaches for ``plugin`` (``http_hosts`` in its override)."""
+        return frozenset(self._override(plugin).http_hosts)
+
     def environment(self, plugin: str, granted: Iterable[str]) -> dict[str, str]:
         """The WASI environment of ``plugin`` for its granted permissions.
 

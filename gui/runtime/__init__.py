@@ -5,9 +5,11 @@ Public surface:
     PluginInstance, Limits, Sandbox, Preopen, GuestCallFailed, InstanceDead  (instance.py)
     TrapKind, PluginFault, HostFunctionError, UnimplementedImport  (traps.py)
     NotAPumpkinPlugin, UnsupportedWorldVersion, WorldInfo  (world.py)
+    HttpAccess  (http_gate.py)
 """
 
 from gui.runtime.host import LinkedPlugin, PluginRuntime
+from gui.runtime.http_gate import HttpAccess
 from gui.runtime.instance import (
     GuestCallFailed,
     InstanceDead,
@@ -27,6 +29,7 @@ from gui.runtime.world import NotAPumpkinPlugin, UnsupportedWorldVersion, WorldI
 __all__ = [
     "GuestCallFailed",
     "HostFunctionError",
+    "HttpAccess",
     "InstanceDead",
     "Limits",
     "LinkedPlugin",

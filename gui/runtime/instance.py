@@ -27,6 +27,7 @@ from gui.runtime.codec import (
     release_lent,
 )
 from gui.runtime.engine import deadline_ticks
+from gui.runtime.http_gate import HttpAccess, OutgoingGate
 from gui.runtime.traps import PluginFault, classify
 from gui.runtime.values import Converter, ValueBridge
 from gui.runtime.world import METADATA_FUNCTION, PACKAGE
@@ -58,6 +59,7 @@ class Sandbox:
 
     env: dict[str, str] = field(default_factory=dict)
     preopens: tuple[Preopen, ...] = ()
+    http: HttpAccess = field(default_factory=HttpAccess)
 
 
 class GuestCallFailed(PumpkinPatchError):
@@ -150,6 +152,7 @@ class PluginInstance:
         stdout: OutputSink,
         stderr: OutputSink,
         plain: bool = False,
+        http: OutgoingGate | None = None,
     ) -> None:
         self.name = name
         self._plain = plain  # benchmarks' baseline: wasmtime-py's own Func.__call__
@@ -164,6 +167,8 @@ class PluginInstance:
         self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
         before = memory.bases()
         try:
+            if http is not None:  # before the plugin: its init may already fetch
+                http.arm(self.store, sandbox.http)
             self._instance: component.Instance | None = linker.instantiate(self.store, comp)
         except BaseException:
             self._drop_store()  # a refused instance must not keep its Store either

@@ -5,7 +5,9 @@ imports we define its resources (sharing one host type per WIT resource,
 however many interfaces ``use`` it) and its functions, taking the host
 implementation from :mod:`gui.hostapi` where there is one and a stub that
 fails with "<interface>#<function> is not available in Pumpkin Patch"
-everywhere else. WASI 0.2 comes from wasmtime itself (``add_wasip2``).
+everywhere else. WASI 0.2 comes from wasmtime itself (``add_wasip2``), and
+``wasi:http`` too for the components that import it, behind the host list of
+:mod:`gui.runtime.http_gate`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import wasmtime
 from wasmtime import component
 
 from gui.runtime.codec import add_host_func, native_available
+from gui.runtime.http_gate import OutgoingGate, imports_wasi_http, uses_wasi_http
 from gui.runtime.resources import HandleTable, ResourceTypeIds
 from gui.runtime.traps import UnimplementedImport
 from gui.runtime.values import ResourceCatalog, ValueBridge
@@ -34,6 +37,9 @@ class HostBindings(Protocol):
     def lookup(self, interface: str, function: str) -> HostFunction | None:
         """``interface`` is the full import name, e.g. ``pumpkin:plugin/logging@0.1.0``."""
 
+    def lacks(self, capability: str, message: str) -> None:
+        """Tell the admin the plugin tried something ``capability`` would allow."""
+
 
 @dataclass
 class LinkReport:
@@ -42,6 +48,8 @@ class LinkReport:
     implemented: list[str] = field(default_factory=list)
     stubbed: list[str] = field(default_factory=list)
     resources: int = 0
+    # Set when the component imports wasi:http: its Stores need arming.
+    http: OutgoingGate | None = None
 
 
 @dataclass
@@ -156,6 +164,10 @@ def link(
 
     linker = component.Linker(engine)
     linker.add_wasip2()
+    if uses_wasi_http(comp, engine):
+        linker.add_wasi_http()
+        report.http = OutgoingGate(table.owner, lambda m: bindings.lacks("http.outbound", m))
+        report.http.link(linker, imports_wasi_http(comp, engine))
     with linker.root() as root:
         for use in (u for u in uses if u.interface == ""):
             root.add_resource(use.name, ResourceTypeIds.host_type(use.canonical), drop)

@@ -101,7 +101,7 @@ def test_add_on_a_terminal_that_ends_early_decides_nothing(paths, tty, capsys):
 
 
 def test_grants_grant_revoke_approve_decline(paths, no_tty, capsys):
-    wasm = build_fixture(NAME, permissions=[*FS, "http.outbound"])
+    wasm = build_fixture(NAME, permissions=[*FS, "network.outbound"])
     cli(paths, "add", str(wasm))
     capsys.readouterr()
 
@@ -116,14 +116,14 @@ def test_grants_grant_revoke_approve_decline(paths, no_tty, capsys):
     assert cli(paths, "grant", NAME, "fs.write.data") == 0
     assert "Granted fs.write.data to data-file; it now holds: fs.write.data." in \
         capsys.readouterr().out
-    assert cli(paths, "grant", NAME, "http.outbound") == 1
-    assert "cannot grant http.outbound to data-file: this host has no outbound HTTP" in \
+    assert cli(paths, "grant", NAME, "network.outbound") == 1
+    assert "cannot grant network.outbound to data-file: this host cannot enforce network" in \
         capsys.readouterr().err
 
     assert cli(paths, "approve", NAME, "--all") == 0
     out = capsys.readouterr().out
     assert "Approved data-file with: fs.read.data, fs.write.data." in out
-    assert "not granted: http.outbound — this host has no outbound HTTP" in out
+    assert "not granted: network.outbound — this host cannot enforce network" in out
     assert cli(paths, "revoke", NAME, "fs.write.data") == 0
     capsys.readouterr()
 
@@ -132,7 +132,7 @@ def test_grants_grant_revoke_approve_decline(paths, no_tty, capsys):
     assert out.splitlines()[0] == "data-file 0.1.0: approved"
     assert "[x] fs.read.data " in out
     assert "[ ] fs.write.data" in out
-    assert "[-] http.outbound" in out
+    assert "[-] network.outbound" in out
     assert cli(paths, "grants", NAME, "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["granted"] == ["fs.read.data"] and data["state"] == "approved"

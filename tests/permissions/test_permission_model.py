@@ -30,7 +30,7 @@ PUMPKIN_NAMES = [
     "sys.info.os",
 ]
 ENFORCEABLE = {"fs.read.data", "fs.write.data", "sys.env", "sys.info", "sys.info.cpu",
-               "sys.info.ram", "sys.info.os"}
+               "sys.info.ram", "sys.info.os", "http.outbound"}
 
 
 # -- catalogue -----------------------------------------------------------------------
@@ -48,7 +48,7 @@ def test_catalogue_has_every_pumpkin_name_with_one_line_and_a_risk():
 def test_catalogue_says_plainly_what_this_host_cannot_enforce():
     assert "cannot enforce network" in describe("network.outbound").reason
     assert "never grants" in describe("network.tcp.bind").reason
-    assert "never granted" in describe("http.outbound").reason
+    assert "only to the hosts you list" in describe("http.outbound").description
     assert "whole host filesystem" in describe("fs.read").reason
     assert describe("fs.write").risk is Risk.HIGH
 
@@ -86,7 +86,7 @@ def test_per_plugin_overrides_add_to_the_global_lists():
     assert policy.is_allowed("a", "sys.env") and not policy.is_allowed("b", "sys.env")
     assert policy.is_blocked("a", "sys.info.os") and not policy.is_blocked("b", "sys.info.os")
     assert not policy.asks("a") and policy.asks("b")
-    assert policy.without_asking("a", ["sys.info.os", "fs.read.data", "http.outbound"]) == {
+    assert policy.without_asking("a", ["sys.info.os", "fs.read.data", "network.outbound"]) == {
         "fs.read.data"}
 
 

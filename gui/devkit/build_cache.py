@@ -1,0 +1,85 @@
+"""A build cache for plugin components: one directory per source key, built once.
+
+``<cache_dir>/<key>/<name>.wasm``. Builds are safe to run from several
+processes at once (one lock file per key, ``<cache_dir>/.<key>.lock``, held
+while building and removed afterwards) and atomic (the builder writes into a
+temporary directory inside the cache and the finished file is moved into
+place with ``os.replace``); a failed build leaves nothing behind. Used by the
+Python SDK builds (sdk_build.py) and the JavaScript ones (js_build.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def cached_build(cache_dir: Path, key: str, name: str,
+                 build: Callable[[Path], None]) -> Path:
+    """``<cache_dir>/<key>/<name>.wasm``, made by ``build(output)`` unless it exists.
+
+    ``build`` must write the component to the path it is given or raise.
+    """
+    target = cache_dir / key / f"{name}.wasm"
+    if target.is_file():
+        log.debug("build cache hit: %s", target)
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with _key_lock(cache_dir / f".{key}.lock"):
+        if target.is_file():  # another process built it while we waited
+            log.debug("build cache hit after waiting: %s", target)
+            return target
+        # Build inside the cache dir so the final os.replace stays on one filesystem.
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=cache_dir))
+        try:
+            built = tmp / f"{name}.wasm"
+            build(built)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(built, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    log.info("built %s", target)
+    return target
+
+
+@contextlib.contextmanager
+def _key_lock(lock_path: Path) -> Iterator[None]:
+    """Exclusive lock for one cache key; the lock file is deleted on release.
+
+    Deleting a lock file others may be waiting on is safe only because a waiter
+    that wins the lock re-checks that its file is still the one at lock_path
+    (same inode), and starts over otherwise.
+    """
+    while True:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            mine = os.fstat(fd)
+            try:
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+        except BaseException:
+            os.close(fd)
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (
+            mine.st_dev,
+            mine.st_ino,
+        ):
+            break
+        os.close(fd)  # the holder before us removed it: lock the new file
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock_path)
+        os.close(fd)  # releases the lock

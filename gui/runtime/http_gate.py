@@ -1,0 +1,178 @@
+"""Outgoing HTTP for plugins that import ``wasi:http``, behind a per-plugin host list.
+
+Components built with the JavaScript toolchain (componentize-js) import
+``wasi:http/types`` and ``wasi:http/outgoing-handler`` whether or not they
+ever call ``fetch()``. wasmtime implements both (``Linker.add_wasi_http``),
+but wasmtime-py offers no hook to see or refuse a request, and a Store
+without the WASI-HTTP context aborts the whole process on the first request.
+
+So, for such a component only:
+
+- its Store gets the WASI-HTTP context (:func:`prepare_store`);
+- its ``outgoing-handler.handle`` import is shadowed by :class:`OutgoingGate`,
+  a Python function that reads the request's authority through the small
+  gate component in ``http_gate.wat`` (instantiated in the same Store from a
+  linker with the real wasi:http, so request handles are shared), then
+  either returns ``err(HTTP-request-denied)`` (an error value: the plugin's
+  ``fetch()`` rejects, nothing traps) or forwards the request with its
+  timeouts capped, so a slow host cannot hold the runtime thread for long.
+
+Which requests may go out is :class:`HttpAccess`, made by the permission
+layer from the ``http.outbound`` grant and the admin's host list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+from wasmtime import component
+
+log = logging.getLogger(__name__)
+
+OUTGOING_HANDLER = "wasi:http/outgoing-handler"
+TYPES = "wasi:http/types"
+# Connect, first byte and between bytes: each capped at this (a request's own
+# shorter timeouts are kept).
+DEFAULT_TIMEOUT_S = 10.0
+_GATE_WAT = Path(__file__).with_name("http_gate.wat")
+
+
+def parse_authority(authority: str) -> tuple[str, int | None]:
+    """``host[:port]`` (IPv6 in brackets) -> (lower-case host, port or None)."""
+    text = authority.strip().lower()
+    if "@" in text:  # userinfo is never part of what the admin lists
+        text = text.rsplit("@", 1)[1]
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:
+        host, port = text, ""
+    return host, (int(port) if port.isdigit() else None)
+
+
+@dataclass(frozen=True)
+class HttpAccess:
+    """What outgoing HTTP one plugin may make.
+
+    Attributes:
+        granted: Whether the plugin holds ``http.outbound``.
+        hosts: The admin's list for the plugin: ``host`` (any port) or
+            ``host:port``. Empty means nothing, even when granted.
+        timeout_s: Cap on each of the request's three timeouts.
+    """
+
+    granted: bool = False
+    hosts: frozenset[str] = frozenset()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def refusal(self, authority: str | None) -> str:
+        """Why a request to ``authority`` is refused; empty when it may go out."""
+        if not self.granted:
+            return "it lacks the http.outbound permission"
+        if not authority:
+            return "the request names no host"
+        host, port = parse_authority(authority)
+        for entry in self.hosts:
+            allowed_host, allowed_port = parse_authority(entry)
+            if allowed_host == host and allowed_port in (None, port):
+                return ""
+        if not self.hosts:
+            return "http.outbound is granted but no hosts are listed for it"
+        return f"{authority} is not in its allowed hosts ({', '.join(sorted(self.hosts))})"
+
+
+def imports_wasi_http(comp: component.Component, engine: wasmtime.Engine) -> list[str]:
+    """The ``wasi:http/outgoing-handler@…`` names ``comp`` imports (often none)."""
+    return [name for name in comp.type.imports(engine)
+            if name.split("@", 1)[0] == OUTGOING_HANDLER]
+
+
+def uses_wasi_http(comp: component.Component, engine: wasmtime.Engine) -> bool:
+    return any(name.split("@", 1)[0] in (OUTGOING_HANDLER, TYPES)
+               for name in comp.type.imports(engine))
+
+
+@lru_cache(maxsize=4)
+def _gate_parts(engine: wasmtime.Engine) -> tuple[component.Component, component.Linker]:
+    gate = component.Component(engine, _GATE_WAT.read_text(encoding="utf-8"))
+    linker = component.Linker(engine)
+    linker.add_wasip2()
+    linker.add_wasi_http()
+    return gate, linker
+
+
+@dataclass
+class _GateFuncs:
+    authority_of: component.Func
+    forward: component.Func
+
+
+Refused = Callable[[str], None]
+
+
+class OutgoingGate:
+    """The shadowing ``handle`` of one linked plugin, re-armed for each instance.
+
+    The Linker (and so this object) outlives instances: a plugin is
+    instantiated again after a trap, and each new Store gets its own gate
+    instance and the access its grants give (:meth:`arm`).
+    """
+
+    def __init__(self, plugin: str, refused: Refused) -> None:
+        self.plugin = plugin
+        self._refused = refused
+        self._funcs: _GateFuncs | None = None
+        self.access = HttpAccess()
+        self.sent = 0
+        self.denied = 0
+
+    def link(self, linker: component.Linker, handler_names: list[str]) -> None:
+        """Replace the real ``handle`` under each imported outgoing-handler name."""
+        linker.allow_shadowing = True
+        with linker.root() as root:
+            for name in handler_names:
+                with root.add_instance(name) as inst:
+                    inst.add_func("handle", self._handle)
+        linker.allow_shadowing = False
+
+    def arm(self, store: wasmtime.Store, access: HttpAccess) -> None:
+        """Give ``store`` the WASI-HTTP context and this gate's helper instance."""
+        store.set_wasi_http()
+        gate, linker = _gate_parts(store.engine)
+        instance = linker.instantiate(store, gate)
+        self._funcs = _GateFuncs(instance.get_func(store, "authority-of"),
+                                 instance.get_func(store, "forward"))
+        self.access = access
+
+    def _handle(self, store: Any, request: Any, options: Any) -> Any:
+        funcs = self._funcs
+        if funcs is None:  # never armed: cannot happen for a linked instance
+            return _drop_and_deny(store, request, options)
+        authority = funcs.authority_of(store, request)
+        funcs.authority_of.post_return(store)
+        reason = self.access.refusal(authority)
+        if reason:
+            self.denied += 1
+            log.info("plugin %r: HTTP request to %s refused: %s", self.plugin, authority, reason)
+            self._refused(f"HTTP request to {authority or '(no host)'} refused: {reason}")
+            return _drop_and_deny(store, request, options)
+        self.sent += 1
+        limit_ns = int(self.access.timeout_s * 1_000_000_000)
+        result = funcs.forward(store, request, options, limit_ns)
+        funcs.forward.post_return(store)
+        return result
+
+
+def _drop_and_deny(store: Any, request: Any, options: Any) -> Any:
+    request.drop(store)
+    if options is not None:
+        options.drop(store)
+    return component.Variant("HTTP-request-denied")

@@ -1,0 +1,148 @@
+"""Plugins built with the JavaScript toolchain (componentize-js from npm), in a real session.
+
+Such components import ``wasi:http`` (fetch); the host links it behind the
+http.outbound permission and the admin's host list (gui/runtime/http_gate.py).
+The listener is a real HTTP server on 127.0.0.1 that records every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from gui.plugins import PluginState
+from tests.harness import Session
+from tests.permissions.perm_support import write_config
+from tests.sdk_plugins import js_test_plugin, sdk_plugin
+
+pytestmark = pytest.mark.sdk
+
+
+class Listener:
+    """An HTTP server on 127.0.0.1 that answers ``pong`` and remembers each path."""
+
+    def __init__(self) -> None:
+        paths = self.paths = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                paths.append(self.path)
+                body = b"pong"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+def hosts_for_fetcher(*hosts: str) -> str:
+    listed = ", ".join(f'"{h}"' for h in hosts)
+    return f"[plugins.overrides.fetcher]\nhttp_hosts = [{listed}]\n"
+
+
+@pytest.fixture(scope="module")
+def fetcher_wasm():
+    return js_test_plugin("fetcher")
+
+
+async def _fetch(session: Session, url: str) -> str:
+    start = len(session.lines)
+    await session.run(f"playtest run Alice fetch {url}")
+    line = await session.wait_for(r"^Alice <- feedback: fetch", "playtest", start=start,
+                                  timeout=30)
+    return line.split("feedback: ", 1)[1]
+
+
+def test_js_sample_greets_and_answers_its_command(paths):
+    async def scenario() -> None:
+        session = Session(paths)
+        session.install(sdk_plugin("hello_js"))
+        async with session:
+            plugin = session.plugins.get("hello_js")
+            assert plugin.state is PluginState.RUNNING, plugin.error
+            start = len(session.lines)
+            await session.run("playtest join Alice")
+            await session.wait_for(r"^Alice <- system: Hello from JavaScript, Alice!$",
+                                   "playtest", start=start)
+            start = len(session.lines)
+            await session.run("playtest run Alice hello")
+            await session.wait_for(r"^Alice <- feedback: Hello, Alice! \(from JavaScript\)$",
+                                   "playtest", start=start)
+            start = len(session.lines)
+            await session.run("playtest run Alice hello Steve")
+            await session.wait_for(r"^Alice <- feedback: Hello, Steve! \(from JavaScript\)$",
+                                   "playtest", start=start)
+
+    asyncio.run(scenario())
+
+
+def test_http_without_the_permission_is_an_error_value_and_nothing_is_sent(
+        paths, listener, fetcher_wasm):
+    write_config(paths, '[plugins]\nask_permission_confirmation = false\n'
+                        'blocked_permissions = ["http.outbound"]\n'
+                        + hosts_for_fetcher(f"127.0.0.1:{listener.port}"))
+
+    async def scenario() -> None:
+        session = Session(paths)
+        session.install(fetcher_wasm)
+        async with session:
+            plugin = session.plugins.get("fetcher")
+            assert plugin.state is PluginState.RUNNING, plugin.error
+            await session.run("playtest join Alice")
+            reply = await _fetch(session, f"http://127.0.0.1:{listener.port}/secret")
+            assert reply.startswith("fetch failed"), reply
+            assert listener.paths == []
+            # Said in the plugin's log, naming the permission; the plugin and server run on.
+            await session.wait_for(r"lacks the http\.outbound permission", "fetcher")
+            assert plugin.state is PluginState.RUNNING
+            ticks = session.server.ticks.tick_count
+            await session.wait_until(lambda: session.server.ticks.tick_count > ticks + 2)
+
+    asyncio.run(scenario())
+
+
+def test_http_granted_reaches_only_the_listed_hosts(paths, listener, fetcher_wasm):
+    write_config(paths, '[plugins]\nallowed_permissions = ["http.outbound"]\n'
+                        + hosts_for_fetcher(f"127.0.0.1:{listener.port}"))
+
+    async def scenario() -> None:
+        session = Session(paths)
+        session.install(fetcher_wasm)
+        async with session:
+            plugin = session.plugins.get("fetcher")
+            assert plugin.state is PluginState.RUNNING, plugin.error
+            assert "http.outbound" in plugin.scope.granted
+            await session.run("playtest join Alice")
+            reply = await _fetch(session, f"http://127.0.0.1:{listener.port}/hello?x=1")
+            assert reply == "fetched 200 pong"
+            assert listener.paths == ["/hello?x=1"]
+            # Same machine, other name: not on the list.
+            reply = await _fetch(session, f"http://localhost:{listener.port}/other")
+            assert reply.startswith("fetch failed"), reply
+            assert listener.paths == ["/hello?x=1"]
+            await session.wait_for(r"not in its allowed hosts", "fetcher")
+            assert plugin.state is PluginState.RUNNING
+
+    asyncio.run(scenario())
