@@ -255,4 +255,5 @@ def limits_from(plugins: PluginSettings) -> Limits:
     """The runtime's per-plugin limits from ``[plugins]`` in config.toml."""
     return Limits(memory_bytes=plugins.max_memory_mb * MIB,
                   load_deadline=plugins.load_deadline_ms / 1000,
-                  call_deadline=plugins.call_deadline_ms / 1000)
+                  call_deadline=plugins.call_deadline_ms / 1000,
+                  storage_bytes=plugins.storage_quota_kib * 1024)

@@ -86,6 +86,7 @@ class PluginSettings:
         max_file_mb: Size cap of a plugin file (see gui/plugins/files.py).
         load_deadline_ms: Deadline of init-plugin, get-metadata, on-load, on-unload.
         call_deadline_ms: Deadline of event handlers, commands and tasks.
+        storage_quota_kib: Size quota of each plugin's key-value store (storage.kv).
         overrides: Per-plugin settings by plugin name.
     """
 
@@ -98,6 +99,7 @@ class PluginSettings:
     max_file_mb: int = 128
     load_deadline_ms: int = 5000
     call_deadline_ms: int = 200
+    storage_quota_kib: int = 1024
     overrides: Mapping[str, PluginOverride] = field(
         default_factory=lambda: MappingProxyType({}))
 
@@ -110,7 +112,7 @@ _NO_OVERRIDE = PluginOverride()
 _BOOL_KEYS = ("ask_permission_confirmation", "allow_unsigned", "inherit_env")
 _INT_KEYS = {"max_memory_mb": (1, 1 << 20), "max_file_mb": (1, 1 << 16),
              "load_deadline_ms": (10, 600_000),
-             "call_deadline_ms": (1, 600_000)}
+             "call_deadline_ms": (1, 600_000), "storage_quota_kib": (1, 1 << 20)}
 _LIST_KEYS = ("allowed_permissions", "blocked_permissions")
 
 

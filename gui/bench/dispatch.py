@@ -79,6 +79,12 @@ class _Recorder:
     async def run_task(self, handler_id: int) -> None:
         return None
 
+    def notify_admin(self, level: str, title: str, body: str) -> None:
+        return None
+
+    def status_changed(self, status: Any) -> None:
+        return None
+
 
 async def _plain_instance(core: Any, plugin_name: str) -> tuple[PluginInstance, _Recorder]:
     """The baseline: same component, wasmtime-py's trampolines and Func.__call__."""

@@ -15,12 +15,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gui.cli import backup, bench, market, plugin, server
+from gui.cli import backup, bench, market, plugin, sdk, server
 from gui.cli.common import protect_terminal
 from gui.errors import PumpkinPatchError
 from gui.paths import AppPaths
 
-GROUPS = (plugin, market, bench, server, backup)
+GROUPS = (plugin, market, bench, server, backup, sdk)
 
 
 def _profile_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:

@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,8 @@ from pathlib import Path
 
 from gui.devkit.build_cache import cached_build
 from gui.devkit.js_build import build_js_plugin
+from gui.devkit.project import PluginProject
+from gui.devkit.wasm_tools import HOST_WIT_DIR, host_wit_tree
 from gui.errors import PumpkinPatchError
 
 log = logging.getLogger(__name__)
@@ -95,11 +98,17 @@ def _source_files(source_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(source_dir).as_posix())
 
 
-def cache_key(source_dir: Path) -> str:
-    """sha256 (hex) of the plugin's sources plus the SDK and builder versions."""
+def cache_key(source_dir: Path, *, host_world: bool = False) -> str:
+    """sha256 (hex) of the plugin's sources plus the SDK and builder versions.
+
+    With ``host_world`` the key also covers this project's WIT (wit/).
+    """
     digest = hashlib.sha256()
     for version in _sdk_versions():
         digest.update(version.encode() + b"\0")
+    if host_world:
+        for wit in sorted(HOST_WIT_DIR.glob("*.wit")):
+            digest.update(wit.name.encode() + b"\0" + wit.read_bytes() + b"\0")
     for path in _source_files(source_dir):
         rel = path.relative_to(source_dir).as_posix().encode()
         data = path.read_bytes()
@@ -115,9 +124,13 @@ def _tail(text: str, lines: int = _TAIL_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def _run_builder(source_dir: Path, module: str, output: Path, timeout: float) -> None:
+def _run_builder(source_dir: Path, module: str, output: Path, timeout: float,
+                 host_wit: Path | None = None) -> None:
     builder = find_builder()
     cmd = [str(builder), module, "-o", str(output)]
+    if host_wit is not None:  # this project's world (wit/), same SDK underneath
+        cmd = [sys.executable, "-m", "gui.devkit.host_world_build", module, "-o", str(output),
+               "--wit", str(host_wit)]
     log.info("building SDK plugin %s (module %s)", source_dir, module)
     _count_build()
     env = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
@@ -171,19 +184,29 @@ def build_sdk_plugin(
     *,
     output_name: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    host_world: bool = False,
 ) -> Path:
     """Build ``module`` in ``source_dir`` into a component, or reuse a cached build.
 
     Returns ``<cache_dir>/<key>/<output_name or module>.wasm``. Raises
     :class:`SdkBuildError` (naming ``source_dir``, with the tail of the
-    builder's output) when the build fails.
+    builder's output) when the build fails. ``host_world`` builds against
+    ``pumpkin-patch:host/plugin`` (gui/devkit/project.py) instead of Pumpkin's world.
     """
     source_dir = Path(source_dir).resolve()
     if not source_dir.is_dir():
         raise SdkBuildError(f"SDK plugin source directory {source_dir} does not exist")
     name = output_name or module
-    return cached_build(Path(cache_dir), cache_key(source_dir), name,
-                        lambda built: _run_builder(source_dir, module, built, timeout))
+
+    def build(built: Path) -> None:
+        if not host_world:
+            _run_builder(source_dir, module, built, timeout)
+            return
+        with tempfile.TemporaryDirectory(prefix="wit-", dir=built.parent) as wit:
+            _run_builder(source_dir, module, built, timeout, host_wit_tree(Path(wit)))
+
+    return cached_build(Path(cache_dir), cache_key(source_dir, host_world=host_world), name,
+                        build)
 
 
 def is_js_project(source_dir: Path, module: str) -> bool:
@@ -193,10 +216,21 @@ def is_js_project(source_dir: Path, module: str) -> bool:
 
 def build_plugin(source_dir: Path, module: str, cache_dir: Path, *,
                  output_name: str | None = None) -> Path:
-    """Build a plugin in either language (see :func:`is_js_project`), cached."""
-    if is_js_project(source_dir, module):
-        return build_js_plugin(source_dir, module, cache_dir, output_name=output_name)
-    return build_sdk_plugin(source_dir, module, cache_dir, output_name=output_name)
+    """Build the plugin project in ``source_dir`` (gui/devkit/project.py), cached.
+
+    Raises:
+        ProjectError: not a plugin project. SdkBuildError / JsBuildError: the build failed.
+    """
+    project = PluginProject.load(source_dir, module)
+    if project.language == "js":
+        if not project.uses_host_world:
+            return build_js_plugin(project.directory, project.name, cache_dir,
+                                   output_name=output_name)
+        with tempfile.TemporaryDirectory(prefix="pumpkin-patch-wit-") as wit:
+            return build_js_plugin(project.directory, project.name, cache_dir,
+                                   output_name=output_name, wit_dir=host_wit_tree(Path(wit)))
+    return build_sdk_plugin(project.directory, project.name, cache_dir, output_name=output_name,
+                            host_world=project.uses_host_world)
 
 
 def sample_plugins(samples_dir: Path = SAMPLES_DIR) -> dict[str, tuple[Path, str]]:

@@ -65,3 +65,25 @@ def run_wasm_tools(*args: str) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"wasm-tools {' '.join(args)} failed:\n{proc.stderr}")
     return proc.stdout
+
+
+# gui/devkit/wasm_tools.py -> repository top -> wit/
+HOST_WIT_DIR = Path(__file__).resolve().parents[2] / "wit"
+HOST_WORLD = "pumpkin-patch:host/plugin@0.1.0"
+
+
+def host_wit_tree(into: Path) -> Path:
+    """Lay out this project's WIT package with Pumpkin's beside it, for the build tools.
+
+    ``into/`` gets ``wit/*.wit`` (``pumpkin-patch:host@0.1.0``) and
+    ``into/deps/pumpkin-plugin/`` a copy of Pumpkin's WIT from pumpkin-api-py,
+    which ``world plugin`` includes. Returns ``into``.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    for wit in HOST_WIT_DIR.glob("*.wit"):
+        shutil.copyfile(wit, into / wit.name)
+    deps = into / "deps" / "pumpkin-plugin"
+    deps.mkdir(parents=True, exist_ok=True)
+    for wit in pumpkin_wit_dir().glob("*.wit"):
+        shutil.copyfile(wit, deps / wit.name)
+    return into

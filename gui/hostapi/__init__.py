@@ -1,4 +1,4 @@
-"""The host side of Pumpkin's WIT world: one module per interface, bound per plugin.
+"""The host side of Pumpkin's WIT world and of our own (wit/): one module per interface.
 
 :class:`HostApi` is what the linker asks for implementations
 (:class:`gui.runtime.linking.HostBindings`). ``INTERFACES`` lists every
@@ -15,10 +15,13 @@ from gui.hostapi.base import HostInterface
 from gui.hostapi.command import CommandApi
 from gui.hostapi.context import ContextApi
 from gui.hostapi.logging import LoggingApi
+from gui.hostapi.notify import NotifyApi
 from gui.hostapi.player import PlayerApi
 from gui.hostapi.scheduler import SchedulerApi
 from gui.hostapi.scope import EventRegistration, PluginCalls, PluginScope
 from gui.hostapi.server import ServerApi
+from gui.hostapi.status import StatusApi
+from gui.hostapi.storage import StorageApi
 from gui.hostapi.text import TextApi
 from gui.hostapi.world import WorldApi
 from gui.runtime.resources import HandleTable
@@ -33,14 +36,19 @@ INTERFACES: tuple[type[HostInterface], ...] = (
     CommandApi,
     SchedulerApi,
     WorldApi,
+    # pumpkin-patch:host (wit/host.wit)
+    StorageApi,
+    NotifyApi,
+    StatusApi,
 )
 
-_BY_NAME = {cls.interface: cls for cls in INTERFACES}
+_BY_NAME = {(cls.package, cls.interface): cls for cls in INTERFACES}
 
 
-def implemented_functions() -> dict[str, set[str]]:
-    """Short interface name -> WIT function names this host implements."""
-    return {cls.interface: set(cls.wit_functions()) for cls in INTERFACES}
+def implemented_functions(package: str = "pumpkin:plugin") -> dict[str, set[str]]:
+    """Short interface name -> WIT function names this host implements, for one package."""
+    return {cls.interface: set(cls.wit_functions()) for cls in INTERFACES
+            if cls.package == package}
 
 
 class HostApi:
@@ -53,17 +61,17 @@ class HostApi:
 
     def lookup(self, interface: str, function: str) -> Callable[..., Any] | None:
         parsed = InterfaceName.parse(interface)
-        if parsed is None or not parsed.is_pumpkin:
+        if parsed is None:
             return None
-        cls = _BY_NAME.get(parsed.name)
+        cls = _BY_NAME.get((f"{parsed.namespace}:{parsed.package}", parsed.name))
         if cls is None:
             return None
         attr = cls.wit_functions().get(function)
         if attr is None:
             return None
-        api = self._instances.get(parsed.name)
+        api = self._instances.get(cls.interface)
         if api is None:
-            api = self._instances[parsed.name] = cls(self.scope)
+            api = self._instances[cls.interface] = cls(self.scope)
         return getattr(api, attr)
 
     def lacks(self, capability: str, message: str) -> None:

@@ -36,6 +36,8 @@ class HostInterface:
     """Base of every host interface; one instance per plugin instance."""
 
     interface: ClassVar[str]  # short WIT interface name, e.g. "logging"
+    # The WIT package: Pumpkin's world, or this project's own (wit/host.wit).
+    package: ClassVar[str] = "pumpkin:plugin"
 
     def __init__(self, scope: PluginScope) -> None:
         self.scope = scope

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from gui.hostapi.plugin_status import StatusSnapshot
     from gui.server.instance import ServerInstance
     from gui.server.senders import CommandSender
 
@@ -41,6 +42,12 @@ class PluginCalls(Protocol):
     async def run_command(self, handler_id: int, sender: CommandSender, args: Any) -> int: ...
 
     async def run_task(self, handler_id: int) -> None: ...
+
+    def notify_admin(self, level: str, title: str, body: str) -> None:
+        """Runtime thread: a notice the plugin sends the admin (already rate-limited)."""
+
+    def status_changed(self, status: StatusSnapshot) -> None:
+        """Runtime thread: the plugin's status line or gauges changed."""
 
 
 LogSink = Callable[[str, str], None]  # (level, message)
@@ -93,6 +100,7 @@ class PluginScope:
     log: LogSink
     poster: LoopPoster | None = None
     granted: frozenset[str] = frozenset()
+    storage_quota: int = 1 << 20  # bytes (Limits.storage_bytes)
     marketplace_metadata: dict[str, Any] | None = None
     events: list[EventRegistration] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
@@ -115,6 +123,13 @@ class PluginScope:
     @property
     def logger(self) -> logging.Logger:
         return logging.getLogger(f"pumpkin_patch.plugin.{self.plugin}")
+
+    def holds(self, capability: str, attempt: str) -> bool:
+        """Whether the plugin holds ``capability``; if not, report (once) it tried ``attempt``."""
+        if capability in self.granted:
+            return True
+        self.lacks(capability, f"{attempt} refused: it lacks the {capability} permission")
+        return False
 
     def lacks(self, capability: str, message: str) -> None:
         """Report once (per set of grants) that the plugin used a capability it lacks.

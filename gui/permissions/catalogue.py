@@ -20,6 +20,9 @@ What this host can and cannot do:
 - ``sys.info[.cpu|.ram|.os]``: fills only those fields of ``server.get-sys-info``.
 - ``network.*``: not enforceable. wasmtime-py's ``WasiConfig`` has no
   socket controls, so they are never granted; a plugin gets no sockets.
+- ``storage.kv`` / ``admin.notify``: this host's own interfaces
+  (``pumpkin-patch:host``, wit/host.wit): a key-value store in the
+  plugin's data folder with a quota, and rate-limited notices to the admin.
 - ``http.outbound``: ``wasi:http`` requests (e.g. ``fetch()`` in a JavaScript
   plugin) go out only to the hosts the admin lists for the plugin
   (``http_hosts`` in ``[plugins.overrides.<name>]``; see
@@ -119,6 +122,11 @@ CATALOGUE: dict[str, Capability] = {
                    True),
         Capability("sys.info.os", "See this machine's operating system and its version",
                    Risk.LOW, True),
+        # pumpkin-patch:host (wit/host.wit): this host's own capabilities.
+        Capability("storage.kv", "Keep data in a key-value store of its own (up to its "
+                                 "quota, 1 MiB by default)", Risk.LOW, True),
+        Capability("admin.notify", "Send you notices (at most 5 a minute), shown in the "
+                                   "window and sent to your alerts", Risk.LOW, True),
     )
 }
 

@@ -8,7 +8,8 @@ Public surface:
     PluginState, IllegalTransition        (lifecycle.py)
     FaultPolicy, FaultRecord              (faults.py)
     EventBus                              (bus.py)
-    PluginStateChanged, PluginFaulted, PluginUpdateHeld, PluginUpdateAvailable  (notices.py)
+    PluginStateChanged, PluginFaulted, PluginUpdateHeld, PluginUpdateAvailable,
+    PluginMessage, PluginStatusChanged  (notices.py)
 
 Updates: ``await manager.stage_update(name, new_wasm) -> UpdateResult``.
 ``result.outcome`` is APPLIED (old version got on-unload, the file was
@@ -30,7 +31,9 @@ from gui.plugins.manager import PluginManager
 from gui.plugins.metadata import PluginMetadata
 from gui.plugins.notices import (
     PluginFaulted,
+    PluginMessage,
     PluginStateChanged,
+    PluginStatusChanged,
     PluginUpdateAvailable,
     PluginUpdateHeld,
 )
@@ -51,9 +54,11 @@ __all__ = [
     "PluginError",
     "PluginFaulted",
     "PluginManager",
+    "PluginMessage",
     "PluginMetadata",
     "PluginState",
     "PluginStateChanged",
+    "PluginStatusChanged",
     "PluginUpdateAvailable",
     "PluginUpdateHeld",
     "UpdateOutcome",

@@ -8,17 +8,22 @@ fails that handler's plugin only; the event goes on.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
 
 from gui.hostapi.event import apply_wit, to_wit
+from gui.hostapi.plugin_status import StatusSnapshot
 from gui.hostapi.scope import EventRegistration
+from gui.plugins.notices import PluginMessage, PluginStatusChanged
 from gui.plugins.registry import Plugin
 from gui.runtime import GuestCallFailed, InstanceDead, PluginInstance
 from gui.server.events import ServerEvent
 from gui.server.instance import ServerInstance
 from gui.server.text import TextComponent
+
+STATUS_EVERY_S = 0.5
 
 
 class DispatchPart:
@@ -86,6 +91,8 @@ class PluginCallsOf:
     def __init__(self, manager: DispatchPart, plugin: Plugin) -> None:
         self._manager = manager
         self._plugin = plugin
+        self._status: StatusSnapshot | None = None
+        self._status_due = False  # a publish of the latest status is scheduled
 
     def on_event_registered(self, registration: EventRegistration) -> None:
         # Runs on the runtime thread during on-load; the bus belongs to the loop.
@@ -98,6 +105,27 @@ class PluginCallsOf:
 
     async def run_task(self, handler_id: int) -> None:
         await self._manager.run_task(self._plugin, handler_id)
+
+    def notify_admin(self, level: str, title: str, body: str) -> None:
+        notice = PluginMessage(self._plugin.name, level, title, body)
+        self._plugin.scope.post(self._manager.publish, notice)
+
+    def status_changed(self, status: StatusSnapshot) -> None:
+        # Gauges may change every tick: publish the latest at most every STATUS_EVERY_S.
+        self._status = status
+        if not self._status_due:
+            self._status_due = True
+            self._plugin.scope.post(self._publish_status_later)
+
+    def _publish_status_later(self) -> None:
+        asyncio.get_running_loop().call_later(STATUS_EVERY_S, self._publish_status)
+
+    def _publish_status(self) -> None:
+        self._status_due = False
+        status = self._status
+        if status is not None:
+            self._plugin.status = status
+            self._manager.publish(PluginStatusChanged(status))
 
 
 def _run_handlers(

@@ -136,6 +136,7 @@ class LoadingPart:
             calls=PluginCallsOf(self, plugin),
             log=lambda level, message: self._plugin_log(plugin, level, message),
             poster=self._loop_poster(),
+            storage_quota=self.limits.storage_bytes,
         )
         plugin.bindings = lambda table: HostApi(plugin.scope, table)
         self.plugins[key] = plugin

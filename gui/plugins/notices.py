@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gui.hostapi.plugin_status import StatusSnapshot
 from gui.plugins.faults import FaultRecord
 from gui.plugins.lifecycle import PluginState
 
@@ -54,4 +55,26 @@ class PluginUpdateAvailable:
     source: str
 
 
-Notice = PluginStateChanged | PluginFaulted | PluginUpdateHeld | PluginUpdateAvailable
+@dataclass(frozen=True)
+class PluginMessage:
+    """A plugin's notice for the admin (``pumpkin-patch:host/notify``, wit/host.wit).
+
+    ``level`` is ``info``, ``warning`` or ``critical``; title and body are
+    the plugin's words, already shortened and rate-limited by the host.
+    """
+
+    plugin: str
+    level: str
+    title: str
+    body: str
+
+
+@dataclass(frozen=True)
+class PluginStatusChanged:
+    """A plugin's status line or gauges changed (``pumpkin-patch:host/status``)."""
+
+    status: StatusSnapshot
+
+
+Notice = (PluginStateChanged | PluginFaulted | PluginUpdateHeld | PluginUpdateAvailable
+          | PluginMessage | PluginStatusChanged)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gui.hostapi.plugin_status import StatusSnapshot
 from gui.plugins.faults import FaultRecord
 from gui.plugins.lifecycle import Lifecycle, PluginState
 from gui.plugins.logs import PluginLog
@@ -69,6 +70,8 @@ class Plugin:
     memory: PluginMemory | None = None
     # A newer .wasm held for review while this version keeps running (see updates.py).
     pending_update: PendingUpdate | None = None
+    # What it last showed through pumpkin-patch:host/status (None: never used it).
+    status: StatusSnapshot | None = None
 
     def __post_init__(self) -> None:
         self.lifecycle = Lifecycle(self.name)

@@ -26,6 +26,7 @@ from wasmtime.component import (
 )
 from wasmtime.component._types import (
     U8,
+    VariantLikeType,
 )
 
 # -- frozen type nodes --------------------------------------------------------------------
@@ -124,10 +125,28 @@ def _freeze_cases(node: Any, cases: list[tuple[str, ValType | None]]) -> None:
     node._pp_tagged = tagged
     node._pp_classes = [(name, cty, tuple(_classes(cty))) for name, cty in cases
                         if not isinstance(cty, OwnType | BorrowType)]
-    node._pp_spellable = not any(Variant in classes for _, _, classes in node._pp_classes)
+    node._pp_spellable = (not any(Variant in classes for _, _, classes in node._pp_classes)
+                          or _result_spelled_unambiguously(node, cases))
     # A bound resource case holds a host object of any class: tried last.
     node._pp_resource_cases = [(name, cty) for name, cty in cases
                                if isinstance(cty, OwnType | BorrowType)]
+
+
+def _result_spelled_unambiguously(node: Any, cases: list[tuple[str, ValType | None]]) -> bool:
+    """Whether ``Variant("ok"|"err", payload)`` can only mean this result's own case.
+
+    A result whose error is a variant (``result<option<T>, error>``) has
+    untagged cases that overlap: a bare value could be either. Host code then
+    spells the case; that reads unambiguously unless a payload is itself a
+    variant with a case named ``ok`` or ``err`` (a nested result).
+    """
+    if not isinstance(node, ResultType):
+        return False
+    for _, cty in cases:
+        names = {name for name, _ in cty._cases()} if isinstance(cty, VariantLikeType) else set()
+        if names & {"ok", "err"}:
+            return False
+    return True
 
 
 def _untagged_case(node: Any, value: Any) -> tuple[str, ValType | None]:

@@ -148,8 +148,11 @@ class OutgoingGate:
         store.set_wasi_http()
         gate, linker = _gate_parts(store.engine)
         instance = linker.instantiate(store, gate)
-        self._funcs = _GateFuncs(instance.get_func(store, "authority-of"),
-                                 instance.get_func(store, "forward"))
+        authority_of = instance.get_func(store, "authority-of")
+        forward = instance.get_func(store, "forward")
+        if authority_of is None or forward is None:  # http_gate.wat exports both
+            raise RuntimeError(f"{_GATE_WAT.name} lacks its exports")
+        self._funcs = _GateFuncs(authority_of, forward)
         self.access = access
 
     def _handle(self, store: Any, request: Any, options: Any) -> Any:

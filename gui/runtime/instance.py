@@ -44,6 +44,7 @@ class Limits:
     memory_bytes: int = 256 * MIB
     load_deadline: float = 5.0  # init-plugin, get-metadata, on-load, on-unload
     call_deadline: float = 0.2  # events, commands, tasks
+    storage_bytes: int = 1 << 20  # quota of the plugin's key-value store (gui/hostapi/storage.py)
 
 
 @dataclass(frozen=True)

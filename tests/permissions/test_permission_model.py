@@ -22,21 +22,21 @@ from gui.permissions.gate import sandbox_for
 from gui.plugins import PluginMetadata
 from gui.settings import AppSettings, PluginOverride
 
-PUMPKIN_NAMES = [
+CATALOGUE_NAMES = [
     "network.dns", "network.tcp", "network.udp", "network.tcp.connect", "network.tcp.bind",
     "network.udp.connect", "network.udp.bind", "network.udp.outgoingdatagram",
     "network.loopback", "network.outbound", "http.outbound", "fs.read", "fs.write",
     "fs.read.data", "fs.write.data", "sys.env", "sys.info", "sys.info.cpu", "sys.info.ram",
-    "sys.info.os",
+    "sys.info.os", "storage.kv", "admin.notify",
 ]
 ENFORCEABLE = {"fs.read.data", "fs.write.data", "sys.env", "sys.info", "sys.info.cpu",
-               "sys.info.ram", "sys.info.os", "http.outbound"}
+               "sys.info.ram", "sys.info.os", "http.outbound", "storage.kv", "admin.notify"}
 
 
 # -- catalogue -----------------------------------------------------------------------
 def test_catalogue_has_every_pumpkin_name_with_one_line_and_a_risk():
-    assert set(CATALOGUE) == set(PUMPKIN_NAMES)
-    for name in PUMPKIN_NAMES:
+    assert set(CATALOGUE) == set(CATALOGUE_NAMES)
+    for name in CATALOGUE_NAMES:
         cap = describe(name)
         assert cap.name == name
         assert cap.description and "\n" not in cap.description

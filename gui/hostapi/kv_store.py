@@ -1,0 +1,110 @@
+"""A plugin's key-value store on disk: ``<plugin data dir>/storage.kv.json``.
+
+The whole store is one JSON object (key -> value as base64), small by
+design (a quota of 1 MiB by default), rewritten atomically after every
+change (:func:`gui.paths.atomic_write_text`): a change that returned is on
+disk, and a crash mid-write leaves the previous version. A file that cannot
+be read is moved aside as ``storage.kv.json.corrupt-<time>`` (never
+overwritten), reported, and the store starts empty.
+
+Used from the runtime thread only (host functions), so it needs no lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from gui.paths import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+FILE_NAME = "storage.kv.json"
+DEFAULT_QUOTA = 1 << 20
+MAX_KEY_BYTES = 256
+
+
+class QuotaExceeded(Exception):
+    """The change would take the store past its quota."""
+
+
+class KvStore:
+    """The store of one plugin, loaded on first use."""
+
+    def __init__(self, plugin: str, data_dir: Path, quota: int = DEFAULT_QUOTA,
+                 warn: Callable[[str], None] | None = None) -> None:
+        self.plugin = plugin
+        self.path = data_dir / FILE_NAME
+        self.quota = quota
+        self._warn = warn or log.warning
+        self._items: dict[str, bytes] | None = None
+        self.used = 0
+
+    @staticmethod
+    def key_ok(key: str) -> bool:
+        return 0 < len(key.encode("utf-8")) <= MAX_KEY_BYTES
+
+    def _load(self) -> dict[str, bytes]:
+        if self._items is not None:
+            return self._items
+        items: dict[str, bytes] = {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("not a JSON object")
+            for key, value in raw.items():
+                items[str(key)] = base64.b64decode(value, validate=True)
+        except FileNotFoundError:
+            pass
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, binascii.Error) as exc:
+            kept = self.path.with_name(f"{FILE_NAME}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            try:
+                self.path.replace(kept)
+                where = f"it was kept as {kept.name}"
+            except OSError as move_error:
+                where = f"and could not be moved aside ({move_error})"
+            self._warn(f"storage of plugin {self.plugin!r}: {self.path} cannot be read "
+                       f"({exc}); {where} and the store starts empty")
+            items = {}
+        self._items = items
+        self.used = sum(_size(k, v) for k, v in items.items())
+        return items
+
+    def get(self, key: str) -> bytes | None:
+        return self._load().get(key)
+
+    def keys(self, prefix: str) -> list[str]:
+        return sorted(k for k in self._load() if k.startswith(prefix))
+
+    def put(self, key: str, value: bytes | None) -> None:
+        """Set (or, with None, delete) ``key`` and write the store.
+
+        Raises:
+            QuotaExceeded: nothing changed.
+            OSError: the file could not be written; nothing changed.
+        """
+        items = self._load()
+        old = items.get(key)
+        used = self.used - (_size(key, old) if old is not None else 0)
+        used += _size(key, value) if value is not None else 0
+        if value is not None and used > self.quota:
+            raise QuotaExceeded(key)
+        changed = dict(items)
+        if value is None:
+            changed.pop(key, None)
+        else:
+            changed[key] = bytes(value)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path, json.dumps(
+            {k: base64.b64encode(v).decode("ascii") for k, v in changed.items()},
+            separators=(",", ":")))
+        self._items, self.used = changed, used
+
+
+def _size(key: str, value: bytes) -> int:
+    return len(key.encode("utf-8")) + len(value)

@@ -1,0 +1,108 @@
+"""Host side of ``pumpkin-patch:host/storage``: the plugin's key-value store (wit/host.wit).
+
+Every call needs ``storage.kv``; without it, and for every other failure,
+the plugin gets an ``error`` value (never a trap). The store itself is
+:class:`gui.hostapi.kv_store.KvStore`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wasmtime.component import Variant
+
+from gui.hostapi.base import HostInterface, wit
+from gui.hostapi.kv_store import KvStore, QuotaExceeded
+
+PERMISSION = "storage.kv"
+
+
+def ok(value: Any = None) -> Variant:
+    return Variant("ok", value)
+
+
+def err(case: str, payload: Any = None) -> Variant:
+    return Variant("err", Variant(case, payload))
+
+
+class StorageApi(HostInterface):
+    package = "pumpkin-patch:host"
+    interface = "storage"
+
+    _store: KvStore | None = None
+
+    def _open(self, attempt: str) -> KvStore | None:
+        if not self.scope.holds(PERMISSION, f"storage {attempt}"):
+            return None
+        if self._store is None:
+            self._store = KvStore(self.scope.plugin, self.scope.data_dir,
+                                  self.scope.storage_quota,
+                                  warn=lambda message: self.scope.log("warn", message))
+        return self._store
+
+    def _change(self, store: KvStore, key: str, value: bytes | None) -> Variant | None:
+        """Write one change; the error value, or None when it is on disk."""
+        try:
+            store.put(key, value)
+        except QuotaExceeded:
+            return err("quota-exceeded", store.quota)
+        except OSError as exc:
+            self.scope.log("error", f"storage: cannot write {store.path}: {exc}")
+            return err("io", f"cannot write the store: {exc.strerror or exc}")
+        return None
+
+    @wit("get")
+    def get(self, key: str) -> Variant:
+        store = self._open("get")
+        if store is None:
+            return err("permission-denied")
+        if not store.key_ok(key):
+            return err("invalid-key")
+        return ok(store.get(key))
+
+    @wit("set")
+    def set(self, key: str, value: bytes) -> Variant:
+        store = self._open("set")
+        if store is None:
+            return err("permission-denied")
+        if not store.key_ok(key):
+            return err("invalid-key")
+        return self._change(store, key, bytes(value)) or ok()
+
+    @wit("delete")
+    def delete(self, key: str) -> Variant:
+        store = self._open("delete")
+        if store is None:
+            return err("permission-denied")
+        if not store.key_ok(key):
+            return err("invalid-key")
+        if store.get(key) is None:
+            return ok(False)
+        return self._change(store, key, None) or ok(True)
+
+    @wit("list-keys")
+    def list_keys(self, prefix: str) -> Variant:
+        store = self._open("list-keys")
+        if store is None:
+            return err("permission-denied")
+        return ok(store.keys(prefix))
+
+    @wit("compare-and-set")
+    def compare_and_set(self, key: str, expected: bytes | None, new: bytes | None) -> Variant:
+        store = self._open("compare-and-set")
+        if store is None:
+            return err("permission-denied")
+        if not store.key_ok(key):
+            return err("invalid-key")
+        current = store.get(key)
+        if (None if expected is None else bytes(expected)) != current:
+            return ok(False)
+        return self._change(store, key, None if new is None else bytes(new)) or ok(True)
+
+    @wit("usage")
+    def usage(self) -> Variant:
+        store = self._open("usage")
+        if store is None:
+            return err("permission-denied")
+        store.get("")  # loads the store, so `used` is known
+        return ok((store.used, store.quota))
