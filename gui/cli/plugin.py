@@ -75,13 +75,24 @@ def register(commands: argparse._SubParsersAction, profile_options: Callable) ->
     remove.add_argument("--delete-data", action="store_true",
                         help="also delete the plugin's data folder")
     remove.set_defaults(handler=cmd_remove)
+    hosts = verbs.add_parser("hosts", help="set the hosts a plugin's http.outbound reaches")
+    hosts.add_argument("name")
+    hosts.add_argument("host", nargs="*", help="HOST or HOST:PORT (none: show the list)")
+    hosts.add_argument("--clear", action="store_true", help="empty the list")
+    hosts.set_defaults(handler=cmd_hosts)
     coverage = verbs.add_parser("api-coverage",
                                 help="which functions of Pumpkin's world this host implements")
     coverage.add_argument("--markdown", action="store_true", help="print a Markdown table")
     coverage.set_defaults(handler=cmd_api_coverage)
     for parser in (inspect, add, listing, remove, coverage, grants, grant, revoke, approve,
-                   decline):
+                   decline, hosts):
         profile_options(parser)
+
+
+def cmd_hosts(args: argparse.Namespace, paths: AppPaths) -> int:
+    from gui.cli.plugin_hosts import set_hosts
+
+    return set_hosts(paths, args.name, args.host, clear=args.clear)
 
 
 def cmd_inspect(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -174,7 +185,8 @@ def cmd_grants(args: argparse.Namespace, paths: AppPaths) -> int:
         rows = [{"permission": r.permission, "granted": r.permission in effective,
                  "risk": str(r.capability.risk), "description": r.capability.description,
                  "grantable": r.enabled or r.initially_checked,
-                 "reason": r.reason or r.capability.reason} for r in review.rows]
+                 "reason": r.reason or r.capability.reason, "reach": r.reach}
+                for r in review.rows]
         staged = paths.staged_update(md.name)
         if args.json:
             print(json.dumps({"name": md.name, "version": md.version,
@@ -196,6 +208,8 @@ def cmd_grants(args: argparse.Namespace, paths: AppPaths) -> int:
                    f"{row['description']}"
             if not row["granted"] and row["reason"]:
                 line += f" — {row['reason']}"
+            if row["reach"]:
+                line += f" — {row['reach']}"
             print(line)
         if staged.exists():
             print(f"  An update waits for review: {staged} ('pumpkin-patch plugin approve "

@@ -45,11 +45,12 @@ ALERT_KINDS: dict[str, str] = {
     "backup-failed": "A backup or restore failed",
     "schedule-failed": "A scheduled task failed",
     "update-available": "A plugin update is available",
+    "plugin-notice": "A plugin sent you a notice (admin.notify)",
 }
 DEFAULT_WEBHOOK_KINDS = ("plugin-quarantined", "server-crashed", "backup-failed",
-                         "schedule-failed")
+                         "schedule-failed", "plugin-notice")
 DEFAULT_TRAY_KINDS = ("plugin-trapped", "plugin-quarantined", "server-crashed",
-                      "backup-failed", "schedule-failed")
+                      "backup-failed", "schedule-failed", "plugin-notice")
 
 
 @dataclass(frozen=True)

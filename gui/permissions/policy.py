@@ -130,6 +130,21 @@ class PermissionPolicy:
         """The hosts ``http.outbound`` reaches for ``plugin`` (``http_hosts`` in its override)."""
         return frozenset(self._override(plugin).http_hosts)
 
+    def reach(self, plugin: str, permission: str) -> str:
+        """What a grant of ``permission`` reaches for ``plugin``, when settings decide it.
+
+        Shown beside the permission by the review dialog, the Permissions tab
+        and ``plugin grants``; empty for permissions whose reach is fixed.
+        """
+        if permission != "http.outbound":
+            return ""
+        hosts = sorted(self.http_hosts(plugin))
+        if hosts:
+            return f"only to {', '.join(hosts)}"
+        return (f"no hosts are listed for {plugin}, so every request is refused until you add "
+                f"some: pumpkin-patch plugin hosts {plugin} HOST[:PORT] ... "
+                f"(http_hosts in [plugins.overrides.{plugin}] of config.toml)")
+
     def environment(self, plugin: str, granted: Iterable[str]) -> dict[str, str]:
         """The WASI environment of ``plugin`` for its granted permissions.
 

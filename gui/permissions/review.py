@@ -39,6 +39,7 @@ class ReviewRow:
         enabled: Whether the admin can change the checkbox.
         change: "" (first review), "added" (new in this version) or "unchanged".
         reason: Why the row is disabled (or why it is ticked and disabled); may be "".
+        reach: What a grant reaches when settings decide it (PermissionPolicy.reach).
     """
 
     permission: str
@@ -47,6 +48,7 @@ class ReviewRow:
     enabled: bool
     change: str
     reason: str = ""
+    reach: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,13 +120,15 @@ def build_review(
             continue
         if policy.is_allowed(name, permission):
             rows.append(ReviewRow(permission, capability, True, False, change,
-                                  "always granted by your policy (allowed_permissions)"))
+                                  "always granted by your policy (allowed_permissions)",
+                                  policy.reach(name, permission)))
             continue
         if approved and change == "unchanged" and previous is not None:
             checked = permission in previous.granted
         else:
             checked = capability.risk in (Risk.LOW, Risk.MEDIUM)
-        rows.append(ReviewRow(permission, capability, checked, True, change))
+        rows.append(ReviewRow(permission, capability, checked, True, change,
+                              reach=policy.reach(name, permission)))
     removed: tuple[str, ...] = ()
     if known and previous is not None:
         removed = tuple(sorted(previous.requested - set(metadata.permissions)))

@@ -38,6 +38,7 @@ from gui.control import ServerControl
 from gui.plugins import PluginState
 from gui.plugins.notices import (
     PluginFaulted,
+    PluginMessage,
     PluginStateChanged,
     PluginUpdateAvailable,
     PluginUpdateHeld,
@@ -265,6 +266,7 @@ class MainWindow(QMainWindow):
         s.events.when(PluginFaulted, s.notifications.plugin_faulted)
         s.events.when(PluginUpdateHeld, s.notifications.update_held)
         s.events.when(PluginUpdateAvailable, s.notifications.update_available)
+        s.events.when(PluginMessage, s.notifications.plugin_message)
         if self.market_state is not None:
             s.events.when(PluginUpdateAvailable, lambda _notice: self.market_state.refresh())
         self.plugins_page.permissionsRequested.connect(self.edit_permissions)

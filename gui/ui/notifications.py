@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.plugins import PluginFaulted, PluginUpdateAvailable, PluginUpdateHeld
+from gui.plugins import PluginFaulted, PluginMessage, PluginUpdateAvailable, PluginUpdateHeld
 
 DETAILS, RESTART, DISABLE, REVIEW, UPDATE = "Details", "Restart", "Disable", "Review", "Update"
 PLUGIN_ACTIONS = (DETAILS, RESTART, DISABLE)
@@ -28,8 +28,8 @@ class Notification:
     """One notification.
 
     Attributes:
-        kind: ``"trap"``, ``"quarantine"``, ``"server"``, ``"update"``, ``"error"``
-            or ``"info"``.
+        kind: ``"trap"``, ``"quarantine"``, ``"server"``, ``"update"``, ``"error"``,
+            ``"plugin"`` (a plugin's own notice) or ``"info"``.
         title: One line: who and what ("crashy trapped (unreachable)").
         message: What happened and what to do next.
         plugin: The plugin it is about, if any.
@@ -124,6 +124,13 @@ class NotificationCenter(QObject):
             f"You run {notice.installed}; {notice.source} offers {notice.latest}. Update "
             "installs it through the usual checks, and asks first if it wants more "
             "permissions.", notice.plugin, (DETAILS, UPDATE), severity="info"))
+
+    def plugin_message(self, notice: PluginMessage) -> Notification:
+        """A plugin's own notice (pumpkin-patch:host/notify), in its own words."""
+        severity = {"critical": "error", "warning": "warning"}.get(notice.level, "info")
+        return self.post(Notification(
+            "plugin", f"{notice.plugin}: {notice.title}", notice.body, notice.plugin,
+            (DETAILS,), severity=severity))
 
     def info(self, title: str, message: str, plugin: str | None = None) -> Notification:
         return self.post(Notification("info", title, message, plugin, severity="info"))

@@ -78,6 +78,8 @@ class PermissionRowWidgets:
         text = html.escape(row.capability.description)
         if row.change == "added":
             text = f"<b>New:</b> {text}"
+        if row.reach:
+            text += f"<br><span style='color:#1565c0'>{html.escape(_sentence(row.reach))}</span>"
         reason = row.reason or row.capability.reason
         if not row.enabled:
             # The description greyed like the checkbox, the reason kept readable.

@@ -38,6 +38,7 @@ from gui.permissions.catalogue import describe
 from gui.plugins import PluginState
 from gui.runtime.instance import MIB
 from gui.ui.badges import Badge, plugin_badge, signature_badge
+from gui.ui.plugin_status_view import PluginStatusView
 
 S = PluginState
 ENABLE, DISABLE, RELOAD, UPDATE, ROLLBACK, UNINSTALL, OPEN_DATA, PERMISSIONS = (
@@ -67,8 +68,10 @@ class PluginDetails(QWidget):
                  can_update: Callable[[str], bool] = lambda _name: False,
                  can_roll_back: Callable[[str], bool] = lambda _name: False,
                  parent: QWidget | None = None, *,
-                 update_to: Callable[[str], str | None] = lambda _name: None) -> None:
+                 update_to: Callable[[str], str | None] = lambda _name: None,
+                 reach: Callable[[str, str], str] = lambda _name, _permission: "") -> None:
         super().__init__(parent)
+        self._reach = reach
         self._signer = signer
         self._can_update = can_update
         self._can_roll_back = can_roll_back
@@ -125,6 +128,8 @@ class PluginDetails(QWidget):
         overview = QWidget()
         overview_layout = QVBoxLayout(overview)
         overview_layout.addWidget(self.overview)
+        self.status_view = PluginStatusView()
+        overview_layout.addWidget(self.status_view)
         counters = QWidget()
         counters.setLayout(self.counters)
         overview_layout.addWidget(counters)
@@ -222,6 +227,7 @@ class PluginDetails(QWidget):
                               f"{html.escape(', '.join(pending.added) or 'no new permissions')}."
                               " This version keeps running meanwhile.")
         self._fill_overview(plugin, signer)
+        self.status_view.show_status(plugin.status)
         self._fill_permissions(plugin)
         self._fill_registered(plugin)
         self._fill_log(plugin)
@@ -288,14 +294,16 @@ class PluginDetails(QWidget):
                 decision, colour = "never granted", "#6d4c41"
             else:
                 decision, colour = "denied", "#c62828"
-            cells = [name, decision, str(cap.risk), cap.reason or cap.description]
+            reach = self._reach(plugin.name, name)
+            allows = cap.reason or cap.description
+            cells = [name, decision, str(cap.risk), f"{allows}: {reach}" if reach else allows]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 1:
                     item.setForeground(QColor(colour))
                 if column == 2:
                     item.setForeground(QColor(RISK_COLOURS.get(str(cap.risk), "#000000")))
-                item.setToolTip(cap.reason or cap.description)
+                item.setToolTip(cells[3])
                 self.permissions.setItem(row, column, item)
         self.permissions.resizeColumnsToContents()
         self.permissions.horizontalHeader().setSectionResizeMode(

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.plugins import PluginState
-from gui.plugins.notices import PluginStateChanged
+from gui.plugins.notices import PluginStateChanged, PluginStatusChanged
 from gui.ui.bridge import CoreEvents
 from gui.ui.plugin_details import (
     DISABLE,
@@ -108,7 +108,11 @@ class PluginsPage(QWidget):
         drop_hint.setStyleSheet("color: palette(placeholder-text);")
         left_layout.addWidget(drop_hint)
 
-        self.details = PluginDetails(signer, can_update, can_roll_back, update_to=update_to)
+        permissions = getattr(core, "permissions", None)
+        self.details = PluginDetails(
+            signer, can_update, can_roll_back, update_to=update_to,
+            reach=(permissions.policy.reach if permissions is not None
+                   else lambda _name, _permission: ""))
         self.details.actionRequested.connect(self.run_action)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -123,6 +127,7 @@ class PluginsPage(QWidget):
         self.setAcceptDrops(True)
         self._selected: str | None = None
         events.when(PluginStateChanged, self._state_changed)
+        events.when(PluginStatusChanged, self._status_changed)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._tick)
@@ -169,6 +174,10 @@ class PluginsPage(QWidget):
     def _state_changed(self, notice: PluginStateChanged) -> None:
         if self.details.plugin is not None and self.details.plugin.name == notice.plugin:
             self.details.refresh()
+
+    def _status_changed(self, notice: PluginStatusChanged) -> None:
+        if self.details.plugin is not None and self.details.plugin.name == notice.status.plugin:
+            self.details.status_view.show_status(notice.status)
 
     def _tick(self) -> None:
         if self.isVisible() and self.details.plugin is not None:

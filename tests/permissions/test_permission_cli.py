@@ -239,3 +239,21 @@ def test_list_shows_each_plugins_decision(paths, no_tty, capsys, tmp_path):
     cli(paths, "list")
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith(NAME))
     assert "declined" in line
+
+
+def test_hosts_sets_where_http_outbound_reaches(paths, capsys):
+    from gui.settings import AppSettings
+
+    assert cli(paths, "hosts", "fetcher") == 0
+    assert "fetcher: http.outbound reaches none (every request is refused)" in \
+        capsys.readouterr().out
+    assert cli(paths, "hosts", "fetcher", "127.0.0.1:8080", "example.org") == 0
+    assert "now reaches 127.0.0.1:8080, example.org" in capsys.readouterr().out
+    override = AppSettings.load(paths.config_file).plugins.override("fetcher")
+    assert override.http_hosts == ("127.0.0.1:8080", "example.org")
+    assert cli(paths, "hosts", "fetcher", "http://x/y") == 1
+    assert "not a host or host:port: http://x/y" in capsys.readouterr().err
+    assert AppSettings.load(paths.config_file).plugins.override("fetcher").http_hosts == (
+        "127.0.0.1:8080", "example.org")
+    assert cli(paths, "hosts", "fetcher", "--clear") == 0
+    assert AppSettings.load(paths.config_file).plugins.override("fetcher").http_hosts == ()

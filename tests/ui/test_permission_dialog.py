@@ -153,3 +153,25 @@ def test_edit_mode_changes_an_installed_plugins_grants(qtbot, paths):
             assert await reply(session, "writefile") == "write ok"
 
     asyncio.run(scenario())
+
+
+def test_http_outbound_says_which_hosts_it_reaches(qtbot, tmp_path):
+    from types import MappingProxyType
+
+    from gui.settings import PluginOverride
+
+    md = PluginMetadata("fetcher", "1.0.0", ("Ann",), "Fetches.", (), ("http.outbound",))
+    listed = PermissionPolicy(overrides=MappingProxyType(
+        {"fetcher": PluginOverride(http_hosts=("127.0.0.1:8080", "example.org"))}))
+    dialog = show(qtbot, PermissionDialog(build_review(md, previous=None, policy=listed)))
+    row = dialog.rows[0]
+    assert row.checkbox.isEnabled() and not row.checkbox.isChecked()  # high risk: unticked
+    assert "Only to 127.0.0.1:8080, example.org." in row.description.text()
+    shot = tmp_path / "perm-dialog-http.png"
+    assert dialog.grab().save(str(shot)) and shot.stat().st_size > 1000
+
+    unlisted = show(qtbot, PermissionDialog(build_review(md, previous=None,
+                                                         policy=PermissionPolicy())))
+    text = unlisted.rows[0].description.text()
+    assert "No hosts are listed for fetcher, so every request is refused" in text
+    assert "pumpkin-patch plugin hosts fetcher HOST[:PORT]" in text

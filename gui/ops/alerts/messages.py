@@ -1,7 +1,8 @@
 """What an alert says: one :class:`Alert` per notice worth telling someone about.
 
 The same notices the window shows (plugin trapped or quarantined, server
-crashed, backup failed, a scheduled task failed, update available) become
+crashed, backup failed, a scheduled task failed, update available, a plugin's
+own notice) become
 alerts with a kind from :data:`gui.ops.config.ALERT_KINDS`; other notices
 (progress, state changes) give ``None``.
 """
@@ -12,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from gui.ops.notices import BackupFailed, ScheduleRan, ServerCrashed
-from gui.plugins import PluginFaulted, PluginUpdateAvailable
+from gui.plugins import PluginFaulted, PluginMessage, PluginUpdateAvailable
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ def alert_for(notice: object) -> Alert | None:
     if isinstance(notice, ScheduleRan) and not notice.ok:
         return Alert("schedule-failed", f"Scheduled task {notice.schedule!r} failed",
                      notice.result)
+    if isinstance(notice, PluginMessage):
+        return Alert("plugin-notice", f"{notice.plugin} ({notice.level}): {notice.title}",
+                     notice.body, notice.plugin)
     if isinstance(notice, PluginUpdateAvailable):
         return Alert("update-available", f"{notice.plugin} {notice.latest} is available",
                      f"Installed: {notice.installed}; offered by {notice.source}.",

@@ -1,0 +1,47 @@
+"""``pumpkin-patch plugin hosts NAME [HOST ...] [--clear]``: where http.outbound reaches.
+
+The list is ``http_hosts`` in ``[plugins.overrides.NAME]`` of config.toml
+(gui/settings.py; written atomically, other settings kept). A running
+server applies it when the plugin next starts (``reload NAME`` on its
+console, or Reload in the window).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+from gui.cli.common import fail
+from gui.paths import AppPaths
+from gui.runtime.http_gate import parse_authority
+
+
+def _valid(host: str) -> bool:
+    name, port = parse_authority(host)
+    has_port = ":" in host.rsplit("]", 1)[-1]
+    return bool(name) and " " not in name and "/" not in name and (port is not None
+                                                                  or not has_port)
+
+
+def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = False) -> int:
+    from gui.settings import AppSettings, PluginOverride
+
+    settings = AppSettings.load(paths.config_file)
+    if settings.fail_closed or settings.corrupt:
+        return fail(f"{paths.config_file} cannot be read; fix it first (nothing was changed)")
+    current = settings.plugins.override(plugin)
+    if not hosts and not clear:
+        listed = ", ".join(current.http_hosts) or "none (every request is refused)"
+        print(f"{plugin}: http.outbound reaches {listed}")
+        return 0
+    bad = [h for h in hosts if not _valid(h)]
+    if bad:
+        return fail(f"not a host or host:port: {', '.join(bad)} (e.g. 127.0.0.1:8080 or "
+                    "example.org); nothing was changed")
+    chosen = () if clear else tuple(dict.fromkeys(hosts))
+    overrides = dict(settings.plugins.overrides)
+    overrides[plugin] = replace(overrides.get(plugin) or PluginOverride(), http_hosts=chosen)
+    settings.with_plugins(overrides=MappingProxyType(overrides)).save(paths.config_file)
+    print(f"{plugin}: http.outbound now reaches {', '.join(chosen) or 'nothing'} "
+          f"(saved in {paths.config_file}; applies when {plugin} next starts)")
+    return 0
