@@ -13,9 +13,11 @@ mean in Pumpkin's own ``[plugins]`` config::
     max_file_mb = 128                         # a bigger file in the plugins dir is skipped
     load_deadline_ms = 5000                   # init-plugin, get-metadata, on-load, on-unload
     call_deadline_ms = 200                    # events, commands, tasks
+    storage_quota_kib = 1024                  # each plugin's key-value store (storage.kv)
 
     [plugins.overrides.motd_env]
     environment = { SERVER_MOTD = "Welcome!" }   # what sys.env / sys.env.<VAR> expose
+    http_hosts = ["127.0.0.1:8080"]              # where http.outbound reaches
     allowed_permissions = []                     # added to the global lists
     blocked_permissions = []
 

@@ -23,7 +23,7 @@ from gui.devkit.sdk_build import (
 from tests.sdk_plugins import sdk_cache_dir, sdk_plugin
 
 SAMPLES = ["announcer", "chat_filter", "crashy", "dice", "greeter", "hello_js", "motd_env",
-           "stats", "warp"]
+           "notebook", "stats", "warp"]
 # Component-model binary: "\0asm", then version 0x0d and layer 1.
 COMPONENT_HEADER = b"\0asm\x0d\x00\x01\x00"
 

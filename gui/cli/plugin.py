@@ -113,6 +113,7 @@ def cmd_inspect(args: argparse.Namespace, paths: AppPaths) -> int:
             ("Dependencies", ", ".join(md.dependencies) or "none"),
             ("Permissions", ", ".join(md.permissions) or "none"),
             ("World", f"pumpkin:plugin@{found.world_version}"),
+            *([("Also imports", ", ".join(found.extras))] if found.extras else []),
             ("SHA-256", found.sha256), ("Size", f"{found.size:,} bytes"),
             ("Not implemented here", f"{len(found.unimplemented)} imported functions"
              + (" (see --json)" if found.unimplemented else "")),

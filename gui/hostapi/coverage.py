@@ -1,4 +1,4 @@
-"""``plugin api-coverage``: which functions of Pumpkin's world this host implements.
+"""``plugin api-coverage``: which functions of Pumpkin's world (and ours) this host implements.
 
 Reads the WIT files that pumpkin-api-py installs (``pumpkin_api/wit``) and
 lists, per interface, every function in the spelling component imports use
@@ -69,8 +69,10 @@ def wit_functions(wit_dir: Path | None = None) -> dict[str, list[str]]:
     return found
 
 
-def coverage_table(wit_dir: Path | None = None) -> list[InterfaceCoverage]:
-    done = implemented_functions()
+def coverage_table(wit_dir: Path | None = None, *,
+                   package: str = "pumpkin:plugin") -> list[InterfaceCoverage]:
+    """Per interface of the WIT in ``wit_dir`` (Pumpkin's by default), what is implemented."""
+    done = implemented_functions(package)
     table = []
     for interface, functions in sorted(wit_functions(wit_dir).items()):
         have = done.get(interface, set())
@@ -99,3 +101,55 @@ def render_markdown(table: list[InterfaceCoverage]) -> str:
         names = ", ".join(f"`{n}`" for n, ok in row.functions if ok) or "-"
         lines.append(f"| {row.interface} | {row.implemented}/{len(row.functions)} | {names} |")
     return "\n".join(lines)
+
+
+# -- wit/README.md ---------------------------------------------------------------------
+BEGIN = "<!-- generated: coverage {package} -->"
+END = "<!-- end of generated table -->"
+
+
+def readme_with_tables(text: str) -> str:
+    """``text`` (wit/README.md) with each generated coverage table made anew.
+
+    A table sits between ``<!-- generated: coverage PACKAGE -->`` and
+    ``<!-- end of generated table -->``; PACKAGE is ``pumpkin:plugin``
+    (Pumpkin's WIT from pumpkin-api-py) or ``pumpkin-patch:host`` (wit/).
+    """
+    from gui.devkit.wasm_tools import HOST_WIT_DIR
+
+    sources = {"pumpkin:plugin": None, "pumpkin-patch:host": HOST_WIT_DIR}
+    for package, wit_dir in sources.items():
+        begin = BEGIN.format(package=package)
+        start = text.find(begin)
+        if start < 0:
+            continue
+        stop = text.find(END, start)
+        if stop < 0:
+            raise ValueError(f"{begin} has no {END} after it")
+        table = render_markdown(coverage_table(wit_dir, package=package))
+        text = f"{text[:start]}{begin}\n{table}\n{text[stop:]}"
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gui.hostapi.coverage --write``: refresh the tables of wit/README.md."""
+    import argparse
+
+    from gui.devkit.wasm_tools import HOST_WIT_DIR
+    from gui.paths import atomic_write_text
+
+    parser = argparse.ArgumentParser(prog="python -m gui.hostapi.coverage")
+    parser.add_argument("--write", action="store_true", help="rewrite wit/README.md")
+    args = parser.parse_args(argv)
+    readme = HOST_WIT_DIR / "README.md"
+    fresh = readme_with_tables(readme.read_text(encoding="utf-8"))
+    if args.write:
+        atomic_write_text(readme, fresh)
+        print(f"wrote {readme}")
+    else:
+        print(fresh)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

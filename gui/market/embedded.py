@@ -42,10 +42,10 @@ log = logging.getLogger(__name__)
 
 SAMPLES_SOURCE = "samples"
 EMBEDDED_SAMPLES = ("greeter", "chat_filter", "announcer", "dice", "stats", "motd_env", "warp",
-                    "hello_js")
+                    "notebook", "hello_js")
 CATEGORIES = {"greeter": "chat", "chat_filter": "moderation", "announcer": "chat",
               "dice": "fun", "stats": "utility", "motd_env": "utility", "warp": "world",
-              "hello_js": "chat"}
+              "notebook": "utility", "hello_js": "chat"}
 BUILT_FILE = ".built.json"  # sample name -> sha256 of the unsigned build it was published from
 
 T = TypeVar("T")

@@ -39,6 +39,8 @@ class Inspection:
     world_version: str
     unimplemented: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)
+    # Imports beyond Pumpkin's world: this host's own interfaces, wasi:http.
+    extras: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +50,7 @@ class Inspection:
             "size": self.size,
             "world": f"{PACKAGE}@{self.world_version}",
             "unimplemented_imports": self.unimplemented,
+            "also_imports": self.extras,
         }
 
 
@@ -106,4 +109,13 @@ async def inspect_file(runtime: PluginRuntime, path: Path) -> Inspection:
         world_version=linked.world.version,
         unimplemented=[name for name in linked.report.stubbed if name.startswith(PACKAGE)],
         output=output,
+        extras=_extras(linked.report),
     )
+
+
+def _extras(report: Any) -> list[str]:
+    interfaces = {label.split("#", 1)[0] for label in report.implemented + report.stubbed
+                  if not label.startswith(PACKAGE)}
+    if report.http is not None:
+        interfaces.add("wasi:http (behind http.outbound)")
+    return sorted(interfaces)

@@ -111,9 +111,11 @@ def test_embedded_samples_repository_builds_serves_and_installs(paths):
                 market.sources()[0].state
             results = await market.search(source="samples")
             assert sorted(r.name for r in results) == [
-                "announcer", "chat_filter", "dice", "greeter", "motd_env", "stats", "warp"]
+                "announcer", "chat_filter", "dice", "greeter", "hello_js", "motd_env",
+                "notebook", "stats", "warp"]
             by_name = {r.name: r for r in results}
             assert by_name["stats"].permissions == ("fs.read.data", "fs.write.data")
+            assert by_name["notebook"].permissions == ("storage.kv", "admin.notify")
             assert by_name["motd_env"].permissions == ("sys.env.SERVER_MOTD",)
             assert {r.signer for r in results} == {market.sources()[0].fingerprint}
 
