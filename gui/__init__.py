@@ -14,7 +14,7 @@ Layers, top to bottom (each imports only those below it; pyproject.toml's
   schedules, the crash-loop guard and alerts.
 - ``gui.permissions``: the catalogue, grants, policy and the one admission decision.
 - ``gui.plugins``: the plugin manager (loading, updates, faults, dispatch), lifecycle, bus.
-- ``gui.hostapi``: host functions for Pumpkin's WIT interfaces.
+- ``gui.hostapi``: host functions for the WIT interfaces (Pumpkin's and wit/host.wit).
 - ``gui.firstrun``, ``gui.appinfo``: the welcome's state; the application id and versions.
 - ``gui.runtime`` and ``gui.server``: the wasmtime host and its runtime thread; the
   local server instance (``gui.server.java``: the Java Edition protocol).

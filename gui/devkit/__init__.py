@@ -1,14 +1,19 @@
 """Building plugins (and installing the test clients) for development, tests and benchmarks.
 
+- :mod:`gui.devkit.project`: a plugin project on disk (name, language, world).
 - :mod:`gui.devkit.sdk_build`: plugins written with Pumpkin's Python SDK
-  (pumpkin-api-py), built with ``pumpkin-plugin-build`` and cached by source
-  hash (the bundled samples in ``resources/plugins``).
+  (pumpkin-api-py), built with ``pumpkin-plugin-build`` (or against our world,
+  :mod:`gui.devkit.host_world_build`) and cached by source hash (the bundled
+  samples in ``resources/plugins``); :func:`~gui.devkit.sdk_build.build_plugin`
+  builds a project in either language.
+- :mod:`gui.devkit.js_build`: JavaScript plugins, with componentize-js from npm.
+- :mod:`gui.devkit.scaffold` and :mod:`gui.devkit.watch`: ``sdk new`` and ``sdk run``.
 - :mod:`gui.devkit.wat_build`: small plugin components from hand-written
   WAT (``resources/wat``), made with wasm-tools; no guest toolchain needed.
 - :mod:`gui.devkit.node_clients`: real Minecraft Java clients (npm
   mineflayer bots from ``resources/clients``) for tests and ``bench clients``.
 
-All three cache their builds under :func:`devkit_cache_dir`, which survives
+The builders cache their output under :func:`devkit_cache_dir`, which survives
 between runs: ``$PUMPKIN_PATCH_TEST_CACHE`` when set (tests and CI), else
 ``~/.cache/pumpkin-patch-tests``.
 """

@@ -16,10 +16,23 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
+
+
+def hash_files(digest: Any, root: Path, files: Iterable[Path]) -> None:
+    """Feed each file's path (relative to ``root``) and bytes into ``digest``.
+
+    Length prefixes keep the (name, content) boundaries unambiguous.
+    """
+    for path in files:
+        rel = path.relative_to(root).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(len(rel).to_bytes(8, "big") + rel)
+        digest.update(len(data).to_bytes(8, "big") + data)
 
 
 def cached_build(cache_dir: Path, key: str, name: str,

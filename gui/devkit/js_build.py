@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 from gui.devkit import devkit_cache_dir
-from gui.devkit.build_cache import cached_build
+from gui.devkit.build_cache import cached_build, hash_files
 from gui.devkit.npm_install import NpmInstallError, install_lockfile, lockfile_key, require_tool
 from gui.devkit.wasm_tools import pumpkin_wit_dir
 from gui.errors import PumpkinPatchError
@@ -66,11 +66,7 @@ def cache_key(source_dir: Path, wit_dir: Path) -> str:
     digest.update(lockfile_key(TOOLCHAIN_SOURCE).encode())
     digest.update((TOOLCHAIN_SOURCE / BUILD_SCRIPT).read_bytes())
     for root in (source_dir, wit_dir):
-        for path in _source_files(root):
-            rel = path.relative_to(root).as_posix().encode()
-            data = path.read_bytes()
-            digest.update(len(rel).to_bytes(8, "big") + rel)
-            digest.update(len(data).to_bytes(8, "big") + data)
+        hash_files(digest, root, _source_files(root))
     return digest.hexdigest()
 
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gui.devkit.build_cache import cached_build
+from gui.devkit.build_cache import cached_build, hash_files
 from gui.devkit.js_build import build_js_plugin
 from gui.devkit.project import PluginProject
 from gui.devkit.wasm_tools import HOST_WIT_DIR, host_wit_tree
@@ -107,14 +107,8 @@ def cache_key(source_dir: Path, *, host_world: bool = False) -> str:
     for version in _sdk_versions():
         digest.update(version.encode() + b"\0")
     if host_world:
-        for wit in sorted(HOST_WIT_DIR.glob("*.wit")):
-            digest.update(wit.name.encode() + b"\0" + wit.read_bytes() + b"\0")
-    for path in _source_files(source_dir):
-        rel = path.relative_to(source_dir).as_posix().encode()
-        data = path.read_bytes()
-        # Length prefixes keep (name, content) boundaries unambiguous.
-        digest.update(len(rel).to_bytes(8, "big") + rel)
-        digest.update(len(data).to_bytes(8, "big") + data)
+        hash_files(digest, HOST_WIT_DIR, sorted(HOST_WIT_DIR.glob("*.wit")))
+    hash_files(digest, source_dir, _source_files(source_dir))
     return digest.hexdigest()
 
 

@@ -40,6 +40,15 @@ class StorageApi(HostInterface):
                                   warn=lambda message: self.scope.log("warn", message))
         return self._store
 
+    def _keyed(self, attempt: str, key: str) -> KvStore | Variant:
+        """The store for a call on ``key``, or the error value that refuses the call."""
+        store = self._open(attempt)
+        if store is None:
+            return err("permission-denied")
+        if not store.key_ok(key):
+            return err("invalid-key")
+        return store
+
     def _change(self, store: KvStore, key: str, value: bytes | None) -> Variant | None:
         """Write one change; the error value, or None when it is on disk."""
         try:
@@ -53,29 +62,23 @@ class StorageApi(HostInterface):
 
     @wit("get")
     def get(self, key: str) -> Variant:
-        store = self._open("get")
-        if store is None:
-            return err("permission-denied")
-        if not store.key_ok(key):
-            return err("invalid-key")
+        store = self._keyed("get", key)
+        if isinstance(store, Variant):
+            return store
         return ok(store.get(key))
 
     @wit("set")
     def set(self, key: str, value: bytes) -> Variant:
-        store = self._open("set")
-        if store is None:
-            return err("permission-denied")
-        if not store.key_ok(key):
-            return err("invalid-key")
+        store = self._keyed("set", key)
+        if isinstance(store, Variant):
+            return store
         return self._change(store, key, bytes(value)) or ok()
 
     @wit("delete")
     def delete(self, key: str) -> Variant:
-        store = self._open("delete")
-        if store is None:
-            return err("permission-denied")
-        if not store.key_ok(key):
-            return err("invalid-key")
+        store = self._keyed("delete", key)
+        if isinstance(store, Variant):
+            return store
         if store.get(key) is None:
             return ok(False)
         return self._change(store, key, None) or ok(True)
@@ -89,11 +92,9 @@ class StorageApi(HostInterface):
 
     @wit("compare-and-set")
     def compare_and_set(self, key: str, expected: bytes | None, new: bytes | None) -> Variant:
-        store = self._open("compare-and-set")
-        if store is None:
-            return err("permission-denied")
-        if not store.key_ok(key):
-            return err("invalid-key")
+        store = self._keyed("compare-and-set", key)
+        if isinstance(store, Variant):
+            return store
         current = store.get(key)
         if (None if expected is None else bytes(expected)) != current:
             return ok(False)

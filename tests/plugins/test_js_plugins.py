@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -123,9 +124,16 @@ def test_http_without_the_permission_is_an_error_value_and_nothing_is_sent(
     asyncio.run(scenario())
 
 
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_http_granted_reaches_only_the_listed_hosts(paths, listener, fetcher_wasm):
+    closed = _closed_port()
     write_config(paths, '[plugins]\nallowed_permissions = ["http.outbound"]\n'
-                        + hosts_for_fetcher(f"127.0.0.1:{listener.port}"))
+                        + hosts_for_fetcher(f"127.0.0.1:{listener.port}", f"127.0.0.1:{closed}"))
 
     async def scenario() -> None:
         session = Session(paths)
@@ -143,6 +151,9 @@ def test_http_granted_reaches_only_the_listed_hosts(paths, listener, fetcher_was
             assert reply.startswith("fetch failed"), reply
             assert listener.paths == ["/hello?x=1"]
             await session.wait_for(r"not in its allowed hosts", "fetcher")
-            assert plugin.state is PluginState.RUNNING
+            # Listed, but nobody listens: an error value too, and nothing traps.
+            reply = await _fetch(session, f"http://127.0.0.1:{closed}/")
+            assert reply.startswith("fetch failed"), reply
+            assert plugin.state is PluginState.RUNNING and not plugin.faults
 
     asyncio.run(scenario())
