@@ -15,10 +15,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from gui.cli import main as cli_main
+from gui.devkit.sdk_build import SAMPLES_DIR
 from gui.plugins import PluginState
 from tests.harness import Session
 from tests.permissions.perm_support import write_config
-from tests.sdk_plugins import js_test_plugin, sdk_plugin
+from tests.sdk_plugins import js_test_plugin
 
 pytestmark = pytest.mark.sdk
 
@@ -76,10 +78,13 @@ async def _fetch(session: Session, url: str) -> str:
     return line.split("feedback: ", 1)[1]
 
 
-def test_js_sample_greets_and_answers_its_command(paths):
+def test_js_sample_greets_and_answers_its_command(paths, tmp_path):
+    built = tmp_path / "hello_js.wasm"  # built as a plugin developer would
+    assert cli_main(["sdk", "build", str(SAMPLES_DIR / "hello_js"), "-o", str(built)]) == 0
+
     async def scenario() -> None:
         session = Session(paths)
-        session.install(sdk_plugin("hello_js"))
+        session.install(built)
         async with session:
             plugin = session.plugins.get("hello_js")
             assert plugin.state is PluginState.RUNNING, plugin.error
