@@ -104,7 +104,7 @@ CATALOGUE: dict[str, Capability] = {
              Risk.MEDIUM),
         _net("network.outbound", "Full network access: connect to any machine on the internet"),
         Capability("http.outbound",
-                   "Make HTTP requests, only to the hosts you list for this plugin",
+                   "Make HTTP requests to the hosts you list for this plugin",
                    Risk.HIGH, True),
         Capability("fs.read", "Read any file your user account can read", Risk.HIGH, False,
                    NO_HOST_FS),

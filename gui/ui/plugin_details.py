@@ -296,7 +296,7 @@ class PluginDetails(QWidget):
                 decision, colour = "denied", "#c62828"
             reach = self._reach(plugin.name, name)
             allows = cap.reason or cap.description
-            cells = [name, decision, str(cap.risk), f"{allows}: {reach}" if reach else allows]
+            cells = [name, decision, str(cap.risk), f"{allows} — {reach}" if reach else allows]
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column == 1:

@@ -48,7 +48,7 @@ def test_catalogue_has_every_pumpkin_name_with_one_line_and_a_risk():
 def test_catalogue_says_plainly_what_this_host_cannot_enforce():
     assert "cannot enforce network" in describe("network.outbound").reason
     assert "never grants" in describe("network.tcp.bind").reason
-    assert "only to the hosts you list" in describe("http.outbound").description
+    assert "to the hosts you list" in describe("http.outbound").description
     assert "whole host filesystem" in describe("fs.read").reason
     assert describe("fs.write").risk is Risk.HIGH
 
