@@ -7,6 +7,7 @@ import signal
 import pytest
 
 from gui.devkit.wat_build import build_fixture
+from gui.market.embedded import EMBEDDED_SAMPLES
 from gui.paths import AppPaths
 from tests import harness
 from tests.end2end.appprocess import AppProcess
@@ -87,7 +88,7 @@ def test_fresh_profile_runs_the_server_and_lists_the_bundled_marketplace(app_pro
     app.wait_for(r"^window shown$", "app")
     app.wait_for(r"^server running$", "app", timeout=60)
     app.wait_for(r"^ready$", "app", timeout=120)
-    app.wait_for(r"^market: 7 plugins listed$", "app", timeout=1200)
+    app.wait_for(rf"^market: {len(EMBEDDED_SAMPLES)} plugins listed$", "app", timeout=1200)
     assert app.terminate() == 0
     app.wait_for(r"^stopped$", "app")
 
