@@ -15,7 +15,15 @@ So, for such a component only:
   linker with the real wasi:http, so request handles are shared), then
   either returns ``err(HTTP-request-denied)`` (an error value: the plugin's
   ``fetch()`` rejects, nothing traps) or forwards the request with its
-  timeouts capped, so a slow host cannot hold the runtime thread for long.
+  timeouts capped (:func:`timeout_within`).
+
+Requests are synchronous: while one is in flight the plugin waits on the
+runtime thread, and the wait counts against its CPU deadline (wasmtime-py
+has no asynchronous calls). So each of a request's timeouts is capped at a
+share of the plugin's call deadline: a slow host gives the plugin an error
+value with time left to handle it, instead of a deadline trap, and no
+plugin holds the runtime thread for long. An admin who needs slower hosts
+raises ``call_deadline_ms``.
 
 Which requests may go out is :class:`HttpAccess`, made by the permission
 layer from the ``http.outbound`` grant and the admin's host list.
@@ -38,8 +46,9 @@ log = logging.getLogger(__name__)
 OUTGOING_HANDLER = "wasi:http/outgoing-handler"
 TYPES = "wasi:http/types"
 # Connect, first byte and between bytes: each capped at this (a request's own
-# shorter timeouts are kept).
+# shorter timeouts are kept), and at a share of the call deadline.
 DEFAULT_TIMEOUT_S = 10.0
+DEADLINE_SHARE = 0.4
 _GATE_WAT = Path(__file__).with_name("http_gate.wat")
 
 
@@ -89,6 +98,11 @@ class HttpAccess:
         return f"{authority} is not in its allowed hosts ({', '.join(sorted(self.hosts))})"
 
 
+def timeout_within(access: HttpAccess, call_deadline: float) -> float:
+    """Seconds each timeout of a request may take: the access's cap, within the deadline."""
+    return min(access.timeout_s, call_deadline * DEADLINE_SHARE)
+
+
 def imports_wasi_http(comp: component.Component, engine: wasmtime.Engine) -> list[str]:
     """The ``wasi:http/outgoing-handler@…`` names ``comp`` imports (often none)."""
     return [name for name in comp.type.imports(engine)
@@ -131,6 +145,7 @@ class OutgoingGate:
         self._refused = refused
         self._funcs: _GateFuncs | None = None
         self.access = HttpAccess()
+        self.timeout_s = DEFAULT_TIMEOUT_S
         self.sent = 0
         self.denied = 0
 
@@ -143,7 +158,7 @@ class OutgoingGate:
                     inst.add_func("handle", self._handle)
         linker.allow_shadowing = False
 
-    def arm(self, store: wasmtime.Store, access: HttpAccess) -> None:
+    def arm(self, store: wasmtime.Store, access: HttpAccess, call_deadline: float) -> None:
         """Give ``store`` the WASI-HTTP context and this gate's helper instance."""
         store.set_wasi_http()
         gate, linker = _gate_parts(store.engine)
@@ -154,6 +169,7 @@ class OutgoingGate:
             raise RuntimeError(f"{_GATE_WAT.name} lacks its exports")
         self._funcs = _GateFuncs(authority_of, forward)
         self.access = access
+        self.timeout_s = timeout_within(access, call_deadline)
 
     def _handle(self, store: Any, request: Any, options: Any) -> Any:
         funcs = self._funcs
@@ -168,7 +184,7 @@ class OutgoingGate:
             self._refused(f"HTTP request to {authority or '(no host)'} refused: {reason}")
             return _drop_and_deny(store, request, options)
         self.sent += 1
-        limit_ns = int(self.access.timeout_s * 1_000_000_000)
+        limit_ns = int(self.timeout_s * 1_000_000_000)
         result = funcs.forward(store, request, options, limit_ns)
         funcs.forward.post_return(store)
         return result

@@ -169,7 +169,7 @@ class PluginInstance:
         before = memory.bases()
         try:
             if http is not None:  # before the plugin: its init may already fetch
-                http.arm(self.store, sandbox.http)
+                http.arm(self.store, sandbox.http, limits.call_deadline)
             self._instance: component.Instance | None = linker.instantiate(self.store, comp)
         except BaseException:
             self._drop_store()  # a refused instance must not keep its Store either

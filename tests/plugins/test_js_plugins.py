@@ -11,6 +11,7 @@ import asyncio
 import http.server
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -28,12 +29,13 @@ pytestmark = pytest.mark.sdk
 class Listener:
     """An HTTP server on 127.0.0.1 that answers ``pong`` and remembers each path."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         paths = self.paths = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 paths.append(self.path)
+                time.sleep(delay)
                 body = b"pong"
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
@@ -162,3 +164,25 @@ def test_http_granted_reaches_only_the_listed_hosts(paths, listener, fetcher_was
             assert plugin.state is PluginState.RUNNING and not plugin.faults
 
     asyncio.run(scenario())
+
+
+def test_a_slow_host_is_an_error_value_within_the_deadline_not_a_trap(paths, fetcher_wasm):
+    slow = Listener(delay=1.0)  # longer than the 200 ms call deadline
+    write_config(paths, '[plugins]\nallowed_permissions = ["http.outbound"]\n'
+                        + hosts_for_fetcher(f"127.0.0.1:{slow.port}"))
+
+    async def scenario() -> None:
+        session = Session(paths)
+        session.install(fetcher_wasm)
+        async with session:
+            plugin = session.plugins.get("fetcher")
+            await session.run("playtest join Alice")
+            reply = await _fetch(session, f"http://127.0.0.1:{slow.port}/slow")
+            assert reply.startswith("fetch failed"), reply
+            assert slow.paths == ["/slow"]  # it went out, and timed out in time
+            assert plugin.state is PluginState.RUNNING and not plugin.faults
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        slow.close()
