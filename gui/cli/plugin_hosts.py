@@ -1,9 +1,8 @@
 """``pumpkin-patch plugin hosts NAME [HOST ...] [--clear]``: where http.outbound reaches.
 
 The list is ``http_hosts`` in ``[plugins.overrides.NAME]`` of config.toml
-(gui/settings.py; written atomically, other settings kept). A running
-server applies it when the plugin next starts (``reload NAME`` on its
-console, or Reload in the window).
+(gui/settings.py; written atomically, other settings kept). Like the rest of
+the permission policy, it is read when Pumpkin Patch starts.
 """
 
 from __future__ import annotations
@@ -43,5 +42,5 @@ def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = F
     overrides[plugin] = replace(overrides.get(plugin) or PluginOverride(), http_hosts=chosen)
     settings.with_plugins(overrides=MappingProxyType(overrides)).save(paths.config_file)
     print(f"{plugin}: http.outbound now reaches {', '.join(chosen) or 'nothing'} "
-          f"(saved in {paths.config_file}; applies when {plugin} next starts)")
+          f"(saved in {paths.config_file}; Pumpkin Patch reads it when it starts)")
     return 0
