@@ -83,9 +83,9 @@ def build_js_plugin(source_dir: Path, module: str, cache_dir: Path, *,
     if not entry.is_file():
         raise JsBuildError(f"JavaScript plugin {entry} does not exist")
     wit = Path(wit_dir) if wit_dir else pumpkin_wit_dir()
-    toolchain = ensure_toolchain()
+    # The toolchain is installed (or checked) only for a build: a cached one needs no npm.
     return cached_build(Path(cache_dir), cache_key(source_dir, wit), output_name or module,
-                        lambda out: _run(toolchain, entry, wit, world, out, timeout))
+                        lambda out: _run(ensure_toolchain(), entry, wit, world, out, timeout))
 
 
 def _run(toolchain: Path, entry: Path, wit: Path, world: str, out: Path,

@@ -25,7 +25,7 @@ from gui.hostapi.storage import StorageApi
 from gui.hostapi.text import TextApi
 from gui.hostapi.world import WorldApi
 from gui.runtime.resources import HandleTable
-from gui.runtime.world import InterfaceName
+from gui.runtime.world import PACKAGE, InterfaceName
 
 INTERFACES: tuple[type[HostInterface], ...] = (
     LoggingApi,
@@ -45,7 +45,7 @@ INTERFACES: tuple[type[HostInterface], ...] = (
 _BY_NAME = {(cls.package, cls.interface): cls for cls in INTERFACES}
 
 
-def implemented_functions(package: str = "pumpkin:plugin") -> dict[str, set[str]]:
+def implemented_functions(package: str = PACKAGE) -> dict[str, set[str]]:
     """Short interface name -> WIT function names this host implements, for one package."""
     return {cls.interface: set(cls.wit_functions()) for cls in INTERFACES
             if cls.package == package}
@@ -57,21 +57,21 @@ class HostApi:
     def __init__(self, scope: PluginScope, table: HandleTable) -> None:
         self.scope = scope
         self.table = table
-        self._instances: dict[str, HostInterface] = {}
+        self._instances: dict[type[HostInterface], HostInterface] = {}
 
     def lookup(self, interface: str, function: str) -> Callable[..., Any] | None:
         parsed = InterfaceName.parse(interface)
         if parsed is None:
             return None
-        cls = _BY_NAME.get((f"{parsed.namespace}:{parsed.package}", parsed.name))
+        cls = _BY_NAME.get((parsed.qualified_package, parsed.name))
         if cls is None:
             return None
         attr = cls.wit_functions().get(function)
         if attr is None:
             return None
-        api = self._instances.get(cls.interface)
+        api = self._instances.get(cls)
         if api is None:
-            api = self._instances[cls.interface] = cls(self.scope)
+            api = self._instances[cls] = cls(self.scope)
         return getattr(api, attr)
 
     def lacks(self, capability: str, message: str) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from gui.runtime.world import PACKAGE
+
 if TYPE_CHECKING:
     from gui.hostapi.scope import PluginScope
 
@@ -37,7 +39,7 @@ class HostInterface:
 
     interface: ClassVar[str]  # short WIT interface name, e.g. "logging"
     # The WIT package: Pumpkin's world, or this project's own (wit/host.wit).
-    package: ClassVar[str] = "pumpkin:plugin"
+    package: ClassVar[str] = PACKAGE
 
     def __init__(self, scope: PluginScope) -> None:
         self.scope = scope

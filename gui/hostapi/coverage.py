@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from gui.hostapi import implemented_functions
+from gui.runtime.world import HOST_PACKAGE, PACKAGE
 
 _INTERFACE = re.compile(r"^\s*interface\s+%?([a-z0-9-]+)\s*\{")
 _RESOURCE = re.compile(r"^\s*resource\s+%?([a-z0-9-]+)\s*\{")
@@ -70,7 +71,7 @@ def wit_functions(wit_dir: Path | None = None) -> dict[str, list[str]]:
 
 
 def coverage_table(wit_dir: Path | None = None, *,
-                   package: str = "pumpkin:plugin") -> list[InterfaceCoverage]:
+                   package: str = PACKAGE) -> list[InterfaceCoverage]:
     """Per interface of the WIT in ``wit_dir`` (Pumpkin's by default), what is implemented."""
     done = implemented_functions(package)
     table = []
@@ -117,7 +118,7 @@ def readme_with_tables(text: str) -> str:
     """
     from gui.devkit.wasm_tools import HOST_WIT_DIR
 
-    sources = {"pumpkin:plugin": None, "pumpkin-patch:host": HOST_WIT_DIR}
+    sources = {PACKAGE: None, HOST_PACKAGE: HOST_WIT_DIR}
     for package, wit_dir in sources.items():
         begin = BEGIN.format(package=package)
         start = text.find(begin)

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gui.paths import atomic_write_text
+from gui.runtime.instance import DEFAULT_STORAGE_BYTES
 
 log = logging.getLogger(__name__)
 
 FILE_NAME = "storage.kv.json"
-DEFAULT_QUOTA = 1 << 20
 MAX_KEY_BYTES = 256
 
 
@@ -36,7 +36,7 @@ class QuotaExceeded(Exception):
 class KvStore:
     """The store of one plugin, loaded on first use."""
 
-    def __init__(self, plugin: str, data_dir: Path, quota: int = DEFAULT_QUOTA,
+    def __init__(self, plugin: str, data_dir: Path, quota: int = DEFAULT_STORAGE_BYTES,
                  warn: Callable[[str], None] | None = None) -> None:
         self.plugin = plugin
         self.path = data_dir / FILE_NAME

@@ -17,6 +17,9 @@ from collections.abc import Callable
 from wasmtime.component import Variant
 
 from gui.hostapi.base import HostInterface, wit
+from gui.hostapi.scope import PluginScope
+from gui.hostapi.values import err, ok, one_line, shorten
+from gui.runtime.world import HOST_PACKAGE
 
 PERMISSION = "admin.notify"
 BURST = 5
@@ -48,36 +51,34 @@ class RateLimit:
         return (1 - self._tokens) * self.refill_s
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 class NotifyApi(HostInterface):
-    package = "pumpkin-patch:host"
+    package = HOST_PACKAGE
     interface = "notify"
 
-    _limit: RateLimit | None = None
+    def __init__(self, scope: PluginScope) -> None:
+        super().__init__(scope)
+        self._limit = RateLimit()
 
     @wit("send")
     def send(self, level: str, title: str, body: str) -> Variant:
         if not self.scope.holds(PERMISSION, f"notice {title!r}"):
-            return Variant("err", Variant("permission-denied"))
-        title = " ".join(title.split())
+            return err("permission-denied")
+        title = one_line(title, MAX_TITLE)
         if not title:
-            return Variant("err", Variant("invalid"))
-        limit = self._limit = self._limit or RateLimit()
+            return err("invalid")
+        limit = self._limit
         wait = limit.take()
         if wait:
             if limit.dropped == 0:
                 self.scope.log("warn", f"notices are rate-limited ({BURST} at once, then one "
                                        f"every {REFILL_S:g} s); dropping until then")
             limit.dropped += 1
-            return Variant("err", Variant("rate-limited", math.ceil(wait)))
+            return err("rate-limited", math.ceil(wait))
         if limit.dropped:
             self.scope.log("warn", f"{limit.dropped} notice(s) were dropped by the rate limit")
             limit.dropped = 0
         level = level if level in LEVELS else "info"
-        title, body = _shorten(title, MAX_TITLE), _shorten(body.strip(), MAX_BODY)
+        body = shorten(body.strip(), MAX_BODY)
         self.scope.log(_LOG_LEVELS[level], f"notice: {title}" + (f": {body}" if body else ""))
         self.scope.calls.notify_admin(level, title, body)
-        return Variant("ok", None)
+        return ok()

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gui.runtime.instance import DEFAULT_STORAGE_BYTES
+
 if TYPE_CHECKING:
     from gui.hostapi.plugin_status import StatusSnapshot
     from gui.server.instance import ServerInstance
@@ -100,7 +102,7 @@ class PluginScope:
     log: LogSink
     poster: LoopPoster | None = None
     granted: frozenset[str] = frozenset()
-    storage_quota: int = 1 << 20  # bytes (Limits.storage_bytes)
+    storage_quota: int = DEFAULT_STORAGE_BYTES  # bytes (Limits.storage_bytes)
     marketplace_metadata: dict[str, Any] | None = None
     events: list[EventRegistration] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)

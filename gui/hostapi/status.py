@@ -13,6 +13,9 @@ from collections import deque
 
 from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.plugin_status import StatusSnapshot
+from gui.hostapi.scope import PluginScope
+from gui.hostapi.values import one_line
+from gui.runtime.world import HOST_PACKAGE
 
 MAX_LINE = 120
 MAX_GAUGES = 8
@@ -21,35 +24,31 @@ _GAUGE_NAME = re.compile(r"^[^\x00-\x1f]{1,32}$")
 
 
 class StatusApi(HostInterface):
-    package = "pumpkin-patch:host"
+    package = HOST_PACKAGE
     interface = "status"
 
-    _line = ""
-    _gauges: dict[str, deque[float]] | None = None
-
-    def _values(self) -> dict[str, deque[float]]:
-        if self._gauges is None:
-            self._gauges = {}
-        return self._gauges
+    def __init__(self, scope: PluginScope) -> None:
+        super().__init__(scope)
+        self._line = ""
+        self._gauges: dict[str, deque[float]] = {}
 
     def snapshot(self) -> StatusSnapshot:
         return StatusSnapshot(self.scope.plugin, self._line,
-                              tuple((n, tuple(v)) for n, v in self._values().items()))
+                              tuple((n, tuple(v)) for n, v in self._gauges.items()))
 
     def _changed(self) -> None:
         self.scope.calls.status_changed(self.snapshot())
 
     @wit("set-line")
     def set_line(self, line: str) -> None:
-        line = " ".join(line.split())
-        self._line = line if len(line) <= MAX_LINE else line[:MAX_LINE - 1] + "…"
+        self._line = one_line(line, MAX_LINE)
         self._changed()
 
     @wit("set-gauge")
     def set_gauge(self, name: str, value: float) -> str | None:
         if not _GAUGE_NAME.match(name):
             return f"gauge name {name!r} must be 1 to 32 printable characters"
-        gauges = self._values()
+        gauges = self._gauges
         if name not in gauges and len(gauges) >= MAX_GAUGES:
             return (f"a plugin has at most {MAX_GAUGES} gauges ({', '.join(gauges)}); "
                     "remove one first")
@@ -59,5 +58,5 @@ class StatusApi(HostInterface):
 
     @wit("remove-gauge")
     def remove_gauge(self, name: str) -> None:
-        if self._values().pop(name, None) is not None:
+        if self._gauges.pop(name, None) is not None:
             self._changed()

@@ -7,38 +7,29 @@ the plugin gets an ``error`` value (never a trap). The store itself is
 
 from __future__ import annotations
 
-from typing import Any
-
 from wasmtime.component import Variant
 
 from gui.hostapi.base import HostInterface, wit
 from gui.hostapi.kv_store import KvStore, QuotaExceeded
+from gui.hostapi.scope import PluginScope
+from gui.hostapi.values import err, ok
+from gui.runtime.world import HOST_PACKAGE
 
 PERMISSION = "storage.kv"
 
 
-def ok(value: Any = None) -> Variant:
-    return Variant("ok", value)
-
-
-def err(case: str, payload: Any = None) -> Variant:
-    return Variant("err", Variant(case, payload))
-
-
 class StorageApi(HostInterface):
-    package = "pumpkin-patch:host"
+    package = HOST_PACKAGE
     interface = "storage"
 
-    _store: KvStore | None = None
+    def __init__(self, scope: PluginScope) -> None:
+        super().__init__(scope)
+        # Reads its file on first use only.
+        self._store = KvStore(scope.plugin, scope.data_dir, scope.storage_quota,
+                              warn=lambda message: scope.log("warn", message))
 
     def _open(self, attempt: str) -> KvStore | None:
-        if not self.scope.holds(PERMISSION, f"storage {attempt}"):
-            return None
-        if self._store is None:
-            self._store = KvStore(self.scope.plugin, self.scope.data_dir,
-                                  self.scope.storage_quota,
-                                  warn=lambda message: self.scope.log("warn", message))
-        return self._store
+        return self._store if self.scope.holds(PERMISSION, f"storage {attempt}") else None
 
     def _keyed(self, attempt: str, key: str) -> KvStore | Variant:
         """The store for a call on ``key``, or the error value that refuses the call."""

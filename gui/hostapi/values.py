@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from wasmtime.component import Record
+from wasmtime.component import Record, Variant
 
 PERMISSION_LEVELS = ("zero", "one", "two", "three", "four")
 
@@ -20,6 +20,26 @@ def wit_record(**fields: Any) -> Record:
     for name, value in fields.items():
         setattr(record, name.replace("_", "-"), value)
     return record
+
+
+def ok(value: Any = None) -> Variant:
+    """A result's ``ok`` case, spelled out (needed where the error is a variant)."""
+    return Variant("ok", value)
+
+
+def err(case: str, payload: Any = None) -> Variant:
+    """A result's ``err`` case holding the error variant's ``case``."""
+    return Variant("err", Variant(case, payload))
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` on one line (runs of whitespace made one space), cut to ``limit`` characters."""
+    return shorten(" ".join(text.split()), limit)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def uuid_record(value: uuid.UUID) -> Record:

@@ -32,7 +32,7 @@ layer from the ``http.outbound`` grant and the admin's host list.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -103,15 +103,15 @@ def timeout_within(access: HttpAccess, call_deadline: float) -> float:
     return min(access.timeout_s, call_deadline * DEADLINE_SHARE)
 
 
-def imports_wasi_http(comp: component.Component, engine: wasmtime.Engine) -> list[str]:
-    """The ``wasi:http/outgoing-handler@…`` names ``comp`` imports (often none)."""
-    return [name for name in comp.type.imports(engine)
-            if name.split("@", 1)[0] == OUTGOING_HANDLER]
+def wasi_http_handlers(import_names: Iterable[str]) -> list[str] | None:
+    """The ``wasi:http/outgoing-handler@…`` names among a component's imports.
 
-
-def uses_wasi_http(comp: component.Component, engine: wasmtime.Engine) -> bool:
-    return any(name.split("@", 1)[0] in (OUTGOING_HANDLER, TYPES)
-               for name in comp.type.imports(engine))
+    None when it imports nothing of wasi:http (then it needs no gate at all).
+    """
+    unversioned = {name: name.split("@", 1)[0] for name in import_names}
+    if not any(bare in (OUTGOING_HANDLER, TYPES) for bare in unversioned.values()):
+        return None
+    return [name for name, bare in unversioned.items() if bare == OUTGOING_HANDLER]
 
 
 @lru_cache(maxsize=4)
@@ -146,8 +146,6 @@ class OutgoingGate:
         self._funcs: _GateFuncs | None = None
         self.access = HttpAccess()
         self.timeout_s = DEFAULT_TIMEOUT_S
-        self.sent = 0
-        self.denied = 0
 
     def link(self, linker: component.Linker, handler_names: list[str]) -> None:
         """Replace the real ``handle`` under each imported outgoing-handler name."""
@@ -179,11 +177,9 @@ class OutgoingGate:
         funcs.authority_of.post_return(store)
         reason = self.access.refusal(authority)
         if reason:
-            self.denied += 1
             log.info("plugin %r: HTTP request to %s refused: %s", self.plugin, authority, reason)
             self._refused(f"HTTP request to {authority or '(no host)'} refused: {reason}")
             return _drop_and_deny(store, request, options)
-        self.sent += 1
         limit_ns = int(self.timeout_s * 1_000_000_000)
         result = funcs.forward(store, request, options, limit_ns)
         funcs.forward.post_return(store)

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 
 
+DEFAULT_STORAGE_BYTES = 1 << 20
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-plugin resource limits (configurable per plugin)."""
@@ -44,7 +47,7 @@ class Limits:
     memory_bytes: int = 256 * MIB
     load_deadline: float = 5.0  # init-plugin, get-metadata, on-load, on-unload
     call_deadline: float = 0.2  # events, commands, tasks
-    storage_bytes: int = 1 << 20  # quota of the plugin's key-value store (gui/hostapi/storage.py)
+    storage_bytes: int = DEFAULT_STORAGE_BYTES  # the plugin's key-value store (hostapi/storage.py)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import wasmtime
 from wasmtime import component
 
 from gui.runtime.codec import add_host_func, native_available
-from gui.runtime.http_gate import OutgoingGate, imports_wasi_http, uses_wasi_http
+from gui.runtime.http_gate import OutgoingGate, wasi_http_handlers
 from gui.runtime.resources import HandleTable, ResourceTypeIds
 from gui.runtime.traps import UnimplementedImport
 from gui.runtime.values import ResourceCatalog, ValueBridge
@@ -164,10 +164,11 @@ def link(
 
     linker = component.Linker(engine)
     linker.add_wasip2()
-    if uses_wasi_http(comp, engine):
+    handlers = wasi_http_handlers(imports)
+    if handlers is not None:
         linker.add_wasi_http()
         report.http = OutgoingGate(table.owner, lambda m: bindings.lacks("http.outbound", m))
-        report.http.link(linker, imports_wasi_http(comp, engine))
+        report.http.link(linker, handlers)
     with linker.root() as root:
         for use in (u for u in uses if u.interface == ""):
             root.add_resource(use.name, ResourceTypeIds.host_type(use.canonical), drop)

@@ -17,6 +17,7 @@ from wasmtime import component
 from gui.errors import PumpkinPatchError
 
 PACKAGE = "pumpkin:plugin"
+HOST_PACKAGE = "pumpkin-patch:host"  # this project's own (wit/host.wit)
 SUPPORTED_MAJOR = 0
 SUPPORTED_VERSION = "0.1.0"
 
@@ -50,8 +51,13 @@ class InterfaceName:
         return cls(match["ns"], match["pkg"], match["name"], match["version"])
 
     @property
+    def qualified_package(self) -> str:
+        """``namespace:package``, e.g. ``pumpkin:plugin``."""
+        return f"{self.namespace}:{self.package}"
+
+    @property
     def is_pumpkin(self) -> bool:
-        return f"{self.namespace}:{self.package}" == PACKAGE
+        return self.qualified_package == PACKAGE
 
 
 def interface_id(name: str) -> str:

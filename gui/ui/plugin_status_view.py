@@ -29,12 +29,15 @@ class PluginStatusView(QGroupBox):
         layout.addWidget(self.line)
         layout.addLayout(self._grid)
         self.charts: dict[str, Sparkline] = {}
+        self._shown: StatusSnapshot | None = None
         self.show_status(None)
 
     def show_status(self, status: StatusSnapshot | None) -> None:
         self.setVisible(status is not None)
-        if status is None:
+        # The page refreshes on a timer too: a snapshot already drawn is not redrawn.
+        if status is None or status is self._shown:
             return
+        self._shown = status
         self.line.setText(status.line or "(no status line)")
         names = [name for name, _ in status.gauges]
         if names != list(self.charts):

@@ -8,11 +8,12 @@ The listener is a real HTTP server on 127.0.0.1 that records every request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.server
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -72,6 +73,15 @@ def fetcher_wasm():
     return js_test_plugin("fetcher")
 
 
+@contextlib.asynccontextmanager
+async def fetcher_session(paths, fetcher_wasm) -> AsyncIterator[Session]:
+    """A running core with the fetcher installed (config.toml written first)."""
+    session = Session(paths)
+    session.install(fetcher_wasm)
+    async with session:
+        yield session
+
+
 async def _fetch(session: Session, url: str) -> str:
     start = len(session.lines)
     await session.run(f"playtest run Alice fetch {url}")
@@ -113,9 +123,7 @@ def test_http_without_the_permission_is_an_error_value_and_nothing_is_sent(
                         + hosts_for_fetcher(f"127.0.0.1:{listener.port}"))
 
     async def scenario() -> None:
-        session = Session(paths)
-        session.install(fetcher_wasm)
-        async with session:
+        async with fetcher_session(paths, fetcher_wasm) as session:
             plugin = session.plugins.get("fetcher")
             assert plugin.state is PluginState.RUNNING, plugin.error
             await session.run("playtest join Alice")
@@ -143,9 +151,7 @@ def test_http_granted_reaches_only_the_listed_hosts(paths, listener, fetcher_was
                         + hosts_for_fetcher(f"127.0.0.1:{listener.port}", f"127.0.0.1:{closed}"))
 
     async def scenario() -> None:
-        session = Session(paths)
-        session.install(fetcher_wasm)
-        async with session:
+        async with fetcher_session(paths, fetcher_wasm) as session:
             plugin = session.plugins.get("fetcher")
             assert plugin.state is PluginState.RUNNING, plugin.error
             assert "http.outbound" in plugin.scope.granted
@@ -172,9 +178,7 @@ def test_a_slow_host_is_an_error_value_within_the_deadline_not_a_trap(paths, fet
                         + hosts_for_fetcher(f"127.0.0.1:{slow.port}"))
 
     async def scenario() -> None:
-        session = Session(paths)
-        session.install(fetcher_wasm)
-        async with session:
+        async with fetcher_session(paths, fetcher_wasm) as session:
             plugin = session.plugins.get("fetcher")
             await session.run("playtest join Alice")
             reply = await _fetch(session, f"http://127.0.0.1:{slow.port}/slow")
