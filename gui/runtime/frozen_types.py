@@ -212,6 +212,24 @@ def is_tagged(ty: ValType) -> bool:
     return freeze(ty)._pp_tagged  # type: ignore[union-attr]
 
 
+def names_its_case(ty: ValType, value: Any) -> bool:
+    """Whether ``value`` is ``Variant(case, payload)`` naming a case of ``ty``.
+
+    True for every value of a tagged type. On an untagged but spellable one
+    host code may still name the case (``Variant("err", ...)``, see
+    gui/hostapi/values.py): the C codec reads it so (``choose_case`` in
+    _valcodec.c), and this is the same rule for the pure-Python path.
+    """
+    node: Any = freeze(ty)
+    return isinstance(value, Variant) and (
+        node._pp_tagged or (node._pp_spellable and value.tag in node._pp_by_tag))
+
+
+def is_spellable(ty: ValType) -> bool:
+    """Whether host code may name the case of an untagged value of ``ty``."""
+    return freeze(ty)._pp_spellable  # type: ignore[union-attr]
+
+
 def untagged_case(ty: ValType, value: Any) -> str:
     """The case an untagged (bare-payload) value of a variant-like type belongs to."""
     return _untagged_case(freeze(ty), value)[0]

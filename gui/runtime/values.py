@@ -107,7 +107,7 @@ class ValueBridge:
                 return table.take(host.rep) if owned else table.get(host.rep)
 
             return take
-        return self._structural(ty, self.lift)
+        return self._structural(ty, self.lift, to_guest=False)
 
     # -- host -> guest ---------------------------------------------------------------
     def lower(self, ty: ValType | None) -> Converter | None:
@@ -133,11 +133,12 @@ class ValueBridge:
                 return make(rep, host_id)
 
             return give
-        return self._structural(ty, self.lower)
+        return self._structural(ty, self.lower, to_guest=True)
 
     # -- shared structure walk -------------------------------------------------------
     def _structural(
-        self, ty: ValType, recurse: Callable[[ValType | None], Converter | None]
+        self, ty: ValType, recurse: Callable[[ValType | None], Converter | None], *,
+        to_guest: bool,
     ) -> Converter | None:
         frozen_types.freeze(ty)
         if isinstance(ty, ListType):
@@ -173,12 +174,15 @@ class ValueBridge:
         if isinstance(ty, VariantType | ResultType):
             cases = frozen_types.variant_cases(ty)
             convs = {name: recurse(cty) for name, cty in cases}
-            if not any(convs.values()):
-                return None
             tagged = frozen_types.is_tagged(ty)
+            # Host code may name the case of an untagged result (hostapi.values
+            # ok/err); wasmtime-py's own conversion wants the bare payload.
+            unspell = to_guest and not tagged and frozen_types.is_spellable(ty)
+            if not any(convs.values()) and not unspell:
+                return None
 
             def variant(store: Storelike, value: Any) -> Any:
-                if isinstance(value, Variant):
+                if frozen_types.names_its_case(ty, value):
                     tag, payload = value.tag, value.payload
                 else:
                     tag, payload = frozen_types.untagged_case(ty, value), value

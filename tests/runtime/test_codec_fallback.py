@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from gui.devkit.wat_build import build_fixture
 from gui.runtime import codec
+from tests.sdk_plugins import sdk_plugin
 
 REPO = Path(__file__).resolve().parents[2]
 WARNING = "the C value codec (gui.runtime._valcodec) cannot be imported"
@@ -61,6 +65,35 @@ def test_plugins_load_and_dispatch_with_the_codec_hidden_and_one_warning(tmp_pat
     warnings = [line for line in done.stderr.splitlines() if WARNING in line]
     assert len(warnings) == 1, done.stderr
     assert "slower, same results" in warnings[0] and "gcc, python3-dev" in warnings[0]
+
+
+@pytest.mark.sdk
+def test_our_worlds_error_values_pass_with_the_codec_hidden(tmp_path):
+    """Host code names the case of our results (``ok()`` / ``err()``); pure Python reads it too.
+
+    The notebook's storage and notify calls return ``result<_, error>`` values
+    whose error is a variant: a saved note (ok), a note past the 1 KiB quota
+    (err quota-exceeded), and a notice (ok).
+    """
+    profile = tmp_path / "profile"
+    plugins = profile / "data" / "plugins"
+    plugins.mkdir(parents=True)
+    shutil.copyfile(sdk_plugin("notebook"), plugins / "notebook.wasm")
+    (profile / "config").mkdir()
+    (profile / "config" / "config.toml").write_text(
+        '[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\n'
+        "storage_quota_kib = 1\n")
+    commands = "\n".join(["playtest join Zoe", "playtest run Zoe note buy pumpkins",
+                          "playtest run Zoe note " + "x" * 1100, "playtest run Zoe alert hi",
+                          "stop", ""])
+    done = _run(["--headless", "--json-log", "--basedir", str(profile)], commands)
+    assert done.returncode == 0, done.stderr[-3000:]
+    messages = [json.loads(line)["message"] for line in done.stdout.splitlines()]
+    assert "Zoe <- feedback: Saved note #1" in messages, messages
+    assert ("Zoe <- feedback: Could not save the note: storage is full (quota 1024 bytes)"
+            in messages), messages
+    assert "Zoe <- feedback: The admin has been told" in messages, messages
+    assert not any("trapped" in m for m in messages), messages
 
 
 def test_bench_and_version_say_which_codec_ran(tmp_path):
