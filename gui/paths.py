@@ -23,6 +23,10 @@ import platformdirs
 
 APP_NAME = "pumpkin-patch"
 STAGED_DIR_NAME = ".staged"  # inside the plugins dir: *.wasm there are never loaded as plugins
+# Inside the plugin-data root, beside the plugins' own folders but in none of
+# them: a plugin name starts with a letter or digit, so no plugin's folder
+# (its WASI preopen) is or contains this one.
+STORES_DIR_NAME = ".kv"
 
 # A plugin name becomes a file name (<plugins>/<name>.wasm): no separators, no "..".
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -101,6 +105,20 @@ class AppPaths:
     def plugin_data_dir(self, name: str) -> Path:
         """Plugin ``name``'s private data dir (preopened as ``data`` when granted)."""
         return self.plugin_data_root / name
+
+    def plugin_store_file(self, name: str) -> Path:
+        """Plugin ``name``'s key-value store (pumpkin-patch:host/storage).
+
+        Beside the plugin's data dir, not in it: only the host writes it, so
+        the quota and the storage.kv permission cannot be bypassed through
+        fs.write.data. Backed up with the plugin data.
+        """
+        return self.plugin_data_root / STORES_DIR_NAME / f"{name}.json"
+
+    def remove_plugin_data(self, name: str) -> None:
+        """Delete plugin ``name``'s data dir and its key-value store (blocking)."""
+        shutil.rmtree(self.plugin_data_dir(name), ignore_errors=True)
+        self.plugin_store_file(name).unlink(missing_ok=True)
 
     def plugin_log_file(self, name: str) -> Path:
         return self.plugin_logs_dir / f"{name}.log"

@@ -99,11 +99,13 @@ async def _plain_instance(core: Any, plugin_name: str) -> tuple[PluginInstance, 
     def make() -> PluginInstance:
         table = HandleTable(scope.plugin)
         comp = record.compiled.component
-        linker, bridge, _ = link(runtime.engine, comp, HostApi(scope, table), table, plain=True)
+        linker, bridge, report = link(runtime.engine, comp, HostApi(scope, table), table,
+                                      plain=True)
+        # report.http: a component that imports wasi:http needs its Store armed.
         instance = PluginInstance(scope.plugin, runtime.engine, comp, linker,
                                   ExportTable(runtime.engine, comp, bridge),
                                   limits=Limits(), sandbox=Sandbox(), stdout=lambda _: None,
-                                  stderr=lambda _: None, plain=True)
+                                  stderr=lambda _: None, plain=True, http=report.http)
         instance.call("init-plugin", deadline=5)
         instance.call("get-metadata", deadline=5)
         instance.call("on-load", object(), deadline=5)

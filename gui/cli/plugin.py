@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -387,7 +386,7 @@ def cmd_remove(args: argparse.Namespace, paths: AppPaths) -> int:
     paths.staged_update(args.name).unlink(missing_ok=True)
     terminal.grant_store(paths).forget(args.name)
     if args.delete_data:
-        shutil.rmtree(paths.plugin_data_dir(args.name), ignore_errors=True)
+        paths.remove_plugin_data(args.name)
     print(f"Removed {args.name}")
     return 0
 

@@ -1,11 +1,20 @@
-"""A plugin's key-value store on disk: ``<plugin data dir>/storage.kv.json``.
+"""A plugin's key-value store on disk: ``AppPaths.plugin_store_file(name)``.
+
+The file lives beside the plugin's data dir, never in it, so only the host
+writes it: a plugin with fs.write.data cannot bypass the quota or the
+storage.kv permission by writing the file itself.
 
 The whole store is one JSON object (key -> value as base64), small by
 design (a quota of 1 MiB by default), rewritten atomically after every
 change (:func:`gui.paths.atomic_write_text`): a change that returned is on
 disk, and a crash mid-write leaves the previous version. A file that cannot
-be read is moved aside as ``storage.kv.json.corrupt-<time>`` (never
-overwritten), reported, and the store starts empty.
+be read is moved aside as ``<name>.json.corrupt-<time>`` (a new name each
+time, never overwriting an earlier one), reported, and the store starts
+empty.
+
+Each entry counts its key, its value and :data:`ENTRY_OVERHEAD` bytes
+against the quota, so a store of many tiny entries is bounded too (its
+Python objects and each rewrite stay near the quota's size).
 
 Used from the runtime thread only (host functions), so it needs no lock.
 """
@@ -25,8 +34,8 @@ from gui.runtime.instance import DEFAULT_STORAGE_BYTES
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "storage.kv.json"
 MAX_KEY_BYTES = 256
+ENTRY_OVERHEAD = 32  # bytes each entry counts beyond its key and value (wit/host.wit says so)
 
 
 class QuotaExceeded(Exception):
@@ -36,10 +45,10 @@ class QuotaExceeded(Exception):
 class KvStore:
     """The store of one plugin, loaded on first use."""
 
-    def __init__(self, plugin: str, data_dir: Path, quota: int = DEFAULT_STORAGE_BYTES,
+    def __init__(self, plugin: str, path: Path, quota: int = DEFAULT_STORAGE_BYTES,
                  warn: Callable[[str], None] | None = None) -> None:
         self.plugin = plugin
-        self.path = data_dir / FILE_NAME
+        self.path = path
         self.quota = quota
         self._warn = warn or log.warning
         self._items: dict[str, bytes] | None = None
@@ -61,19 +70,28 @@ class KvStore:
                 items[str(key)] = base64.b64decode(value, validate=True)
         except FileNotFoundError:
             pass
-        except (OSError, UnicodeDecodeError, ValueError, TypeError, binascii.Error) as exc:
-            kept = self.path.with_name(f"{FILE_NAME}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            try:
-                self.path.replace(kept)
-                where = f"it was kept as {kept.name}"
-            except OSError as move_error:
-                where = f"and could not be moved aside ({move_error})"
-            self._warn(f"storage of plugin {self.plugin!r}: {self.path} cannot be read "
-                       f"({exc}); {where} and the store starts empty")
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, RecursionError,
+                binascii.Error) as exc:
+            self._set_aside(exc)
             items = {}
         self._items = items
-        self.used = sum(_size(k, v) for k, v in items.items())
+        self.used = sum(entry_size(k, v) for k, v in items.items())
         return items
+
+    def _set_aside(self, problem: Exception) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while kept.exists():
+            n += 1
+            kept = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+        try:
+            self.path.replace(kept)
+            where = f"it was kept as {kept.name}"
+        except OSError as move_error:
+            where = f"and could not be moved aside ({move_error})"
+        self._warn(f"storage of plugin {self.plugin!r}: {self.path} cannot be read "
+                   f"({problem}); {where} and the store starts empty")
 
     def get(self, key: str) -> bytes | None:
         return self._load().get(key)
@@ -90,8 +108,8 @@ class KvStore:
         """
         items = self._load()
         old = items.get(key)
-        used = self.used - (_size(key, old) if old is not None else 0)
-        used += _size(key, value) if value is not None else 0
+        used = self.used - (entry_size(key, old) if old is not None else 0)
+        used += entry_size(key, value) if value is not None else 0
         if value is not None and used > self.quota:
             raise QuotaExceeded(key)
         changed = dict(items)
@@ -106,5 +124,6 @@ class KvStore:
         self._items, self.used = changed, used
 
 
-def _size(key: str, value: bytes) -> int:
-    return len(key.encode("utf-8")) + len(value)
+def entry_size(key: str, value: bytes) -> int:
+    """What one entry counts against the quota."""
+    return len(key.encode("utf-8")) + len(value) + ENTRY_OVERHEAD

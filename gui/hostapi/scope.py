@@ -103,6 +103,9 @@ class PluginScope:
     poster: LoopPoster | None = None
     granted: frozenset[str] = frozenset()
     storage_quota: int = DEFAULT_STORAGE_BYTES  # bytes (Limits.storage_bytes)
+    # The key-value store (AppPaths.plugin_store_file); a scope with no server
+    # behind it has none (reads find nothing, writes are an io error value).
+    store_file: Path = Path("/nonexistent/store.json")
     marketplace_metadata: dict[str, Any] | None = None
     events: list[EventRegistration] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)

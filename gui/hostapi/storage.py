@@ -25,7 +25,7 @@ class StorageApi(HostInterface):
     def __init__(self, scope: PluginScope) -> None:
         super().__init__(scope)
         # Reads its file on first use only.
-        self._store = KvStore(scope.plugin, scope.data_dir, scope.storage_quota,
+        self._store = KvStore(scope.plugin, scope.store_file, scope.storage_quota,
                               warn=lambda message: scope.log("warn", message))
 
     def _open(self, attempt: str) -> KvStore | None:

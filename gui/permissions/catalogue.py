@@ -21,8 +21,9 @@ What this host can and cannot do:
 - ``network.*``: not enforceable. wasmtime-py's ``WasiConfig`` has no
   socket controls, so they are never granted; a plugin gets no sockets.
 - ``storage.kv`` / ``admin.notify``: this host's own interfaces
-  (``pumpkin-patch:host``, wit/host.wit): a key-value store in the
-  plugin's data folder with a quota, and rate-limited notices to the admin.
+  (``pumpkin-patch:host``, wit/host.wit): a key-value store with a quota,
+  kept beside the plugin's data folder where only the host writes it, and
+  rate-limited notices to the admin.
 - ``http.outbound``: ``wasi:http`` requests (e.g. ``fetch()`` in a JavaScript
   plugin) go out only to the hosts the admin lists for the plugin
   (``http_hosts`` in ``[plugins.overrides.<name>]``; see

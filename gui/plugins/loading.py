@@ -137,6 +137,7 @@ class LoadingPart:
             log=lambda level, message: self._plugin_log(plugin, level, message),
             poster=self._loop_poster(),
             storage_quota=self.limits.storage_bytes,
+            store_file=self.paths.plugin_store_file(key),
         )
         plugin.bindings = lambda table: HostApi(plugin.scope, table)
         self.plugins[key] = plugin

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Callable
 
 from gui.hostapi.scope import LoopPoster
@@ -134,7 +133,7 @@ class PluginManager(LoadingPart, UpdatesPart, FaultsPart, DispatchPart):
         plugin.log.close()
         await asyncio.to_thread(plugin.path.unlink, True)
         if not keep_data:
-            await asyncio.to_thread(shutil.rmtree, plugin.scope.data_dir, True)
+            await asyncio.to_thread(self.paths.remove_plugin_data, plugin.name)
         self.server.console.info("plugins", f"Removed {plugin.name}")
 
     async def shutdown(self) -> None:

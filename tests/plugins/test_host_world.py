@@ -13,7 +13,6 @@ import pytest
 
 from gui.cli import main as cli_main
 from gui.devkit.wasm_tools import run_wasm_tools
-from gui.hostapi.kv_store import FILE_NAME
 from gui.plugins import PluginMessage, PluginState, PluginStatusChanged
 from tests.harness import Session
 from tests.permissions.perm_support import write_config
@@ -73,7 +72,7 @@ def test_storage_survives_a_restart_and_its_quota_is_an_error_value(paths, noteb
                                    "playtest", start=start)
 
     asyncio.run(first_run())
-    stored = json.loads((paths.plugin_data_dir("notebook") / FILE_NAME).read_text())
+    stored = json.loads(paths.plugin_store_file("notebook").read_text())
     assert "note/000001" in stored and "count" in stored
     asyncio.run(second_run())
 
@@ -96,7 +95,7 @@ def test_without_the_permissions_the_calls_return_permission_errors(paths, noteb
                 "Alerts are not allowed for this plugin (it needs admin.notify)")
             await session.wait_for(r"lacks the storage\.kv permission", "notebook")
             assert not [n for n in session.notices if isinstance(n, PluginMessage)]
-            assert not (paths.plugin_data_dir("notebook") / FILE_NAME).exists()
+            assert not paths.plugin_store_file("notebook").exists()
 
     asyncio.run(scenario())
 

@@ -6,20 +6,24 @@ import json
 
 import pytest
 
-from gui.hostapi.kv_store import FILE_NAME, KvStore, QuotaExceeded
+from gui.hostapi.kv_store import ENTRY_OVERHEAD, KvStore, QuotaExceeded
 from gui.hostapi.notify import RateLimit
+from gui.paths import unsafe_name_reason
+
+FILE_NAME = "p.json"
 
 
 def test_changes_are_on_disk_at_once_and_the_quota_holds(tmp_path):
-    store = KvStore("p", tmp_path, quota=20)
+    entry = ENTRY_OVERHEAD + 1  # a one-letter key, empty value
+    store = KvStore("p", tmp_path / FILE_NAME, quota=entry + 19)
     store.put("a", b"12345")
-    assert KvStore("p", tmp_path).get("a") == b"12345"  # a new reader sees it
-    assert store.used == 6
+    assert KvStore("p", tmp_path / FILE_NAME).get("a") == b"12345"  # a new reader sees it
+    assert store.used == entry + 5
     with pytest.raises(QuotaExceeded):
-        store.put("b", b"x" * 20)
-    assert store.get("b") is None and store.used == 6
+        store.put("b", b"")  # a second entry's overhead does not fit
+    assert store.get("b") is None and store.used == entry + 5
     store.put("a", b"x" * 19)  # replacing counts the old value out
-    assert store.used == 20
+    assert store.used == entry + 19
     store.put("a", None)
     assert store.keys("") == [] and store.used == 0
     assert json.loads((tmp_path / FILE_NAME).read_text()) == {}
@@ -29,26 +33,41 @@ def test_changes_are_on_disk_at_once_and_the_quota_holds(tmp_path):
 def test_a_corrupt_file_is_kept_aside_and_reported(tmp_path):
     (tmp_path / FILE_NAME).write_text("{not json")
     warnings = []
-    store = KvStore("notebook", tmp_path, warn=warnings.append)
+    store = KvStore("notebook", tmp_path / FILE_NAME, warn=warnings.append)
     assert store.get("a") is None
     assert len(warnings) == 1
     assert "storage of plugin 'notebook'" in warnings[0] and FILE_NAME in warnings[0]
-    assert "kept as storage.kv.json.corrupt-" in warnings[0]
+    assert f"kept as {FILE_NAME}.corrupt-" in warnings[0]
     kept = [p for p in tmp_path.iterdir() if p.name.startswith(f"{FILE_NAME}.corrupt-")]
     assert len(kept) == 1 and kept[0].read_text() == "{not json"
     store.put("a", b"1")
-    assert KvStore("notebook", tmp_path).get("a") == b"1"
+    assert KvStore("notebook", tmp_path / FILE_NAME).get("a") == b"1"
+
+
+def test_each_corrupt_copy_is_kept_under_its_own_name(tmp_path):
+    for text in ("{one", "{two"):
+        (tmp_path / FILE_NAME).write_text(text)
+        assert KvStore("p", tmp_path / FILE_NAME, warn=lambda _m: None).keys("") == []
+    kept = sorted(p.read_text() for p in tmp_path.iterdir() if ".corrupt-" in p.name)
+    assert kept == ["{one", "{two"]
+
+
+def test_deeply_nested_json_counts_as_corrupt_not_a_crash(tmp_path):
+    (tmp_path / FILE_NAME).write_text("[" * 100_000 + "]" * 100_000)
+    warnings = []
+    assert KvStore("p", tmp_path / FILE_NAME, warn=warnings.append).get("a") is None
+    assert warnings and "cannot be read" in warnings[0]
 
 
 def test_a_value_that_is_not_base64_counts_as_corrupt(tmp_path):
     (tmp_path / FILE_NAME).write_text(json.dumps({"a": "%%%"}))
     warnings = []
-    assert KvStore("p", tmp_path, warn=warnings.append).keys("") == []
+    assert KvStore("p", tmp_path / FILE_NAME, warn=warnings.append).keys("") == []
     assert warnings and "cannot be read" in warnings[0]
 
 
 def test_keys_are_listed_by_prefix_sorted(tmp_path):
-    store = KvStore("p", tmp_path)
+    store = KvStore("p", tmp_path / FILE_NAME)
     for key in ("note/2", "note/1", "count", "notes"):
         store.put(key, b"")
     assert store.keys("note/") == ["note/1", "note/2"]
@@ -65,3 +84,16 @@ def test_the_notice_limit_is_a_burst_then_one_per_refill():
     now[0] = 12.0
     assert limit.take() == 0.0
     assert limit.take() > 0
+
+
+def test_the_store_is_in_no_plugins_folder_and_goes_with_its_data(paths):
+    store = paths.plugin_store_file("notebook")
+    # Not reachable through the plugin's own folder (fs.write.data), nor is its
+    # folder any plugin's: no plugin can have that name.
+    assert not store.is_relative_to(paths.plugin_data_dir("notebook"))
+    assert unsafe_name_reason(store.parent.name)
+    assert store.is_relative_to(paths.plugin_data_root)  # backed up with the plugin data
+    KvStore("notebook", store).put("a", b"1")
+    paths.plugin_data_dir("notebook").mkdir(parents=True)
+    paths.remove_plugin_data("notebook")
+    assert not store.exists() and not paths.plugin_data_dir("notebook").exists()
