@@ -47,6 +47,7 @@ from typing import Any
 import tomli_w
 
 from gui.errors import PumpkinPatchError
+from gui.host_list import EXAMPLES, entry_problem
 from gui.paths import atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -335,12 +336,13 @@ def _parse_override(table: dict[str, Any], where: str,
             else:
                 values[key] = names
     if "http_hosts" in table:
+        # Any bad entry drops the whole list (nothing reachable): fail closed.
         hosts = _string_list(table["http_hosts"])
-        if hosts is None:
-            bad(f"{where}.http_hosts", 'a list of hosts, e.g. ["127.0.0.1:8080", "example.org"]',
+        if hosts is None or any(map(entry_problem, hosts)):
+            bad(f"{where}.http_hosts", f"a list of host or host:port entries ({EXAMPLES})",
                 table["http_hosts"])
         else:
-            values["http_hosts"] = tuple(h.strip() for h in hosts if h.strip())
+            values["http_hosts"] = tuple(h.strip() for h in hosts)
     if "ask_permission_confirmation" in table:
         if isinstance(table["ask_permission_confirmation"], bool):
             values["ask_permission_confirmation"] = table["ask_permission_confirmation"]

@@ -105,6 +105,13 @@ def test_cache_key_follows_sources_not_bytecode(tmp_path: Path) -> None:
     (source / "__pycache__").mkdir()
     (source / "__pycache__" / "greeter.cpython-311.pyc").write_bytes(b"junk")
     assert cache_key(source) == key
+    # What `sdk build` writes by default (PROJECT/NAME.wasm), a git folder and an
+    # editor's swap file are no sources either: building again reuses the build.
+    (source / "greeter.wasm").write_bytes(b"\0asm built")
+    (source / ".git").mkdir()
+    (source / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (source / ".greeter.py.swp").write_bytes(b"swap")
+    assert cache_key(source) == key
 
     (source / "README.md").write_text("changed\n")
     changed = cache_key(source)

@@ -133,3 +133,12 @@ def test_run_rebuilds_and_reloads_after_a_change(tmp_path):
     finally:
         code = run.stop()
     assert code == 0
+
+
+def test_run_refuses_a_host_that_is_not_one_before_building(tmp_path, capsys):
+    main(["sdk", "new", "reacher", "--dir", str(tmp_path)])
+    capsys.readouterr()
+    assert main(["sdk", "run", str(tmp_path / "reacher"), "--http-host",
+                 'http://example.org"']) == 1
+    err = capsys.readouterr().err
+    assert "--http-host" in err and "is a URL or path" in err

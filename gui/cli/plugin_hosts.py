@@ -11,15 +11,8 @@ from dataclasses import replace
 from types import MappingProxyType
 
 from gui.cli.common import fail
+from gui.host_list import entry_problem
 from gui.paths import AppPaths
-from gui.runtime.http_gate import parse_authority
-
-
-def _valid(host: str) -> bool:
-    name, port = parse_authority(host)
-    has_port = ":" in host.rsplit("]", 1)[-1]
-    return bool(name) and " " not in name and "/" not in name and (port is not None
-                                                                  or not has_port)
 
 
 def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = False) -> int:
@@ -33,10 +26,9 @@ def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = F
         listed = ", ".join(current.http_hosts) or "none (every request is refused)"
         print(f"{plugin}: http.outbound reaches {listed}")
         return 0
-    bad = [h for h in hosts if not _valid(h)]
-    if bad:
-        return fail(f"not a host or host:port: {', '.join(bad)} (e.g. 127.0.0.1:8080 or "
-                    "example.org); nothing was changed")
+    problems = [p for p in map(entry_problem, hosts) if p]
+    if problems:
+        return fail("; ".join(problems) + "; nothing was changed")
     chosen = () if clear else tuple(dict.fromkeys(hosts))
     overrides = dict(settings.plugins.overrides)
     overrides[plugin] = replace(overrides.get(plugin) or PluginOverride(), http_hosts=chosen)

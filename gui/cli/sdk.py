@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import shutil
 import signal
 import sys
@@ -23,12 +24,20 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from gui.cli.common import fail
 from gui.devkit import devkit_cache_dir
 from gui.devkit.project import LANGUAGES, PluginProject
 from gui.errors import PumpkinPatchError
+from gui.host_list import entry_problem
 from gui.paths import AppPaths
+
+if TYPE_CHECKING:
+    from gui.settings import AppSettings
+
+log = logging.getLogger(__name__)
 
 PLAYER = "Dev"
 POLL_S = 0.5
@@ -92,23 +101,28 @@ def cmd_run(args: argparse.Namespace, paths: AppPaths) -> int:
     project = PluginProject.load(args.project)
     dev = AppPaths.temporary_profile()
     try:
-        return asyncio.run(_run(project, dev, args.http_host))
+        settings = _dev_settings(project, args.http_host)
+        return asyncio.run(_run(project, dev, settings))
     except PumpkinPatchError as exc:
         return fail(str(exc))
     finally:
         dev.cleanup()
 
 
-def _config(project: PluginProject, hosts: list[str]) -> str:
-    text = "# sdk run: the developer's own plugin gets what it requests.\n"
-    text += "[plugins]\nask_permission_confirmation = false\n"
-    if hosts:
-        listed = ", ".join(f'"{h}"' for h in hosts)
-        text += f"\n[plugins.overrides.{project.name}]\nhttp_hosts = [{listed}]\n"
-    return text
+def _dev_settings(project: PluginProject, hosts: list[str]) -> AppSettings:
+    """The temporary profile's config: the developer's own plugin gets what it requests."""
+    from gui.settings import AppSettings, PluginOverride
+
+    problems = [p for p in map(entry_problem, hosts) if p]
+    if problems:
+        raise PumpkinPatchError("--http-host: " + "; ".join(problems))
+    overrides = ({project.name: PluginOverride(http_hosts=tuple(dict.fromkeys(hosts)))}
+                 if hosts else {})
+    return AppSettings().with_plugins(ask_permission_confirmation=False,
+                                      overrides=MappingProxyType(overrides))
 
 
-async def _run(project: PluginProject, dev: AppPaths, hosts: list[str]) -> int:
+async def _run(project: PluginProject, dev: AppPaths, settings: AppSettings) -> int:
     from gui.core import ServerCore
     from gui.devkit.watch import ChangeWatcher
     from gui.headless import ConsolePrinter
@@ -116,7 +130,7 @@ async def _run(project: PluginProject, dev: AppPaths, hosts: list[str]) -> int:
     print(f"Building {project.entry}...", flush=True)
     built = await asyncio.to_thread(build_project, project)
     dev.ensure()
-    dev.config_file.write_text(_config(project, hosts), encoding="utf-8")
+    settings.save(dev.config_file)
     dev.plugins_dir.mkdir(parents=True, exist_ok=True)
     installed = dev.plugins_dir / f"{project.name}.wasm"
     shutil.copyfile(built, installed)
@@ -157,6 +171,11 @@ async def _watch(core, project: PluginProject, watcher) -> None:
             result = await core.plugins.stage_update(project.name, built)
         except (PumpkinPatchError, PluginError) as exc:
             print(f"sdk run: the build failed; the running version stays.\n{exc}", flush=True)
+            continue
+        except Exception as exc:  # e.g. a file vanishing mid-scan: keep watching
+            log.exception("sdk run: rebuilding %s failed", project.directory)
+            print(f"sdk run: rebuilding failed ({type(exc).__name__}: {exc}); the running "
+                  "version stays, and the next save tries again.", flush=True)
             continue
         print(f"sdk run: {result.message}", flush=True)
 

@@ -22,6 +22,29 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Never sources: caches, installed packages, hidden files (.git, editors'
+# swap files) and built components (``sdk build`` writes NAME.wasm into the
+# project by default; hashing it would change the next build's key).
+_NOT_SOURCE_DIRS = frozenset({"__pycache__", "node_modules"})
+_NOT_SOURCE_SUFFIXES = (".wasm", ".pyc")
+
+
+def source_files(root: Path) -> list[Path]:
+    """The files of a plugin project (or a WIT folder) that a build reads, sorted.
+
+    The one answer to "which files are sources": both build keys hash these
+    and ``sdk run`` watches these.
+    """
+    found = []
+    for path in root.rglob("*"):
+        parts = path.relative_to(root).parts
+        if any(p in _NOT_SOURCE_DIRS or p.startswith(".") for p in parts):
+            continue
+        if path.name.endswith(_NOT_SOURCE_SUFFIXES) or not path.is_file():
+            continue
+        found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
 
 def hash_files(digest: Any, root: Path, files: Iterable[Path]) -> None:
     """Feed each file's path (relative to ``root``) and bytes into ``digest``.

@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 from gui.devkit import devkit_cache_dir
-from gui.devkit.build_cache import cached_build, hash_files
+from gui.devkit.build_cache import cached_build, hash_files, source_files
 from gui.devkit.npm_install import NpmInstallError, install_lockfile, lockfile_key, require_tool
 from gui.devkit.wasm_tools import pumpkin_wit_dir
 from gui.errors import PumpkinPatchError
@@ -55,18 +55,13 @@ def ensure_toolchain(cache_root: Path | None = None) -> Path:
         raise JsBuildError(str(exc)) from exc
 
 
-def _source_files(source_dir: Path) -> list[Path]:
-    return sorted(p for p in source_dir.rglob("*")
-                  if p.is_file() and "node_modules" not in p.parts)
-
-
 def cache_key(source_dir: Path, wit_dir: Path) -> str:
     """sha256 (hex) of the plugin's files, the WIT it is built against and the toolchain."""
     digest = hashlib.sha256()
     digest.update(lockfile_key(TOOLCHAIN_SOURCE).encode())
     digest.update((TOOLCHAIN_SOURCE / BUILD_SCRIPT).read_bytes())
     for root in (source_dir, wit_dir):
-        hash_files(digest, root, _source_files(root))
+        hash_files(digest, root, source_files(root))
     return digest.hexdigest()
 
 

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gui.devkit.build_cache import cached_build, hash_files
+from gui.devkit.build_cache import cached_build, hash_files, source_files
 from gui.devkit.js_build import build_js_plugin
 from gui.devkit.project import PluginProject
 from gui.devkit.wasm_tools import HOST_WIT_DIR, host_wit_tree
@@ -89,15 +89,6 @@ def _sdk_versions() -> list[str]:
     return versions
 
 
-def _source_files(source_dir: Path) -> list[Path]:
-    files = [
-        p
-        for p in source_dir.rglob("*")
-        if p.is_file() and "__pycache__" not in p.relative_to(source_dir).parts
-    ]
-    return sorted(files, key=lambda p: p.relative_to(source_dir).as_posix())
-
-
 def cache_key(source_dir: Path, *, host_world: bool = False) -> str:
     """sha256 (hex) of the plugin's sources plus the SDK and builder versions.
 
@@ -108,7 +99,7 @@ def cache_key(source_dir: Path, *, host_world: bool = False) -> str:
         digest.update(version.encode() + b"\0")
     if host_world:
         hash_files(digest, HOST_WIT_DIR, sorted(HOST_WIT_DIR.glob("*.wit")))
-    hash_files(digest, source_dir, _source_files(source_dir))
+    hash_files(digest, source_dir, source_files(source_dir))
     return digest.hexdigest()
 
 
@@ -128,6 +119,10 @@ def _run_builder(source_dir: Path, module: str, output: Path, timeout: float,
     log.info("building SDK plugin %s (module %s)", source_dir, module)
     _count_build()
     env = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
+    if host_wit is not None:  # `-m gui...` from the plugin's folder: find this package
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root,
+                                                          env.get("PYTHONPATH")]))
     try:
         proc = subprocess.run(
             cmd,

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-Snapshot = dict[str, tuple[int, int]]  # relative path -> (mtime ns, size)
+from gui.devkit.build_cache import source_files
 
-IGNORED = ("__pycache__", "node_modules", ".git")
+Snapshot = dict[str, tuple[int, int]]  # relative path -> (mtime ns, size)
 
 
 def snapshot(directory: Path) -> Snapshot:
-    """Every file of the project, by path, with its modification time and size."""
+    """Every source file of the project, by path, with its modification time and size."""
     found: Snapshot = {}
-    for path in directory.rglob("*"):
-        if any(part in IGNORED for part in path.parts) or path.name.startswith("."):
-            continue
+    for path in source_files(directory):
         try:
             stat = path.stat()
         except OSError:  # removed while we looked
             continue
-        if path.is_file():
-            found[path.relative_to(directory).as_posix()] = (stat.st_mtime_ns, stat.st_size)
+        found[path.relative_to(directory).as_posix()] = (stat.st_mtime_ns, stat.st_size)
     return found
 
 

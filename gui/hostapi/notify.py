@@ -61,9 +61,9 @@ class NotifyApi(HostInterface):
 
     @wit("send")
     def send(self, level: str, title: str, body: str) -> Variant:
+        title = one_line(title, MAX_TITLE)
         if not self.scope.holds(PERMISSION, f"notice {title!r}"):
             return err("permission-denied")
-        title = one_line(title, MAX_TITLE)
         if not title:
             return err("invalid")
         limit = self._limit

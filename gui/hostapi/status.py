@@ -8,6 +8,7 @@ second per plugin, however often the plugin sets gauges.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import deque
 
@@ -20,7 +21,7 @@ from gui.runtime.world import HOST_PACKAGE
 MAX_LINE = 120
 MAX_GAUGES = 8
 HISTORY = 60  # values kept per gauge, for the chart
-_GAUGE_NAME = re.compile(r"^[^\x00-\x1f]{1,32}$")
+_GAUGE_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,32}")
 
 
 class StatusApi(HostInterface):
@@ -46,8 +47,10 @@ class StatusApi(HostInterface):
 
     @wit("set-gauge")
     def set_gauge(self, name: str, value: float) -> str | None:
-        if not _GAUGE_NAME.match(name):
-            return f"gauge name {name!r} must be 1 to 32 printable characters"
+        if not _GAUGE_NAME.fullmatch(name):
+            return f"gauge name {name[:40]!r} must be 1 to 32 printable characters"
+        if not math.isfinite(value):
+            return f"gauge {name!r}: {value} is not a finite number"
         gauges = self._gauges
         if name not in gauges and len(gauges) >= MAX_GAUGES:
             return (f"a plugin has at most {MAX_GAUGES} gauges ({', '.join(gauges)}); "

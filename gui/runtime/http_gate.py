@@ -26,7 +26,8 @@ plugin holds the runtime thread for long. An admin who needs slower hosts
 raises ``call_deadline_ms``.
 
 Which requests may go out is :class:`HttpAccess`, made by the permission
-layer from the ``http.outbound`` grant and the admin's host list.
+layer from the ``http.outbound`` grant and the admin's host list (its
+entries are gui/host_list.py's).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from typing import Any
 import wasmtime
 from wasmtime import component
 
+from gui.host_list import parse_authority
+
 log = logging.getLogger(__name__)
 
 OUTGOING_HANDLER = "wasi:http/outgoing-handler"
@@ -50,21 +53,6 @@ TYPES = "wasi:http/types"
 DEFAULT_TIMEOUT_S = 10.0
 DEADLINE_SHARE = 0.4
 _GATE_WAT = Path(__file__).with_name("http_gate.wat")
-
-
-def parse_authority(authority: str) -> tuple[str, int | None]:
-    """``host[:port]`` (IPv6 in brackets) -> (lower-case host, port or None)."""
-    text = authority.strip().lower()
-    if "@" in text:  # userinfo is never part of what the admin lists
-        text = text.rsplit("@", 1)[1]
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    else:
-        host, port = text, ""
-    return host, (int(port) if port.isdigit() else None)
 
 
 @dataclass(frozen=True)
@@ -177,7 +165,9 @@ class OutgoingGate:
         funcs.authority_of.post_return(store)
         reason = self.access.refusal(authority)
         if reason:
-            log.info("plugin %r: HTTP request to %s refused: %s", self.plugin, authority, reason)
+            # The plugin's log says it (once per reason, PluginScope.lacks); a plugin
+            # looping on fetch() must not flood the app's log.
+            log.debug("plugin %r: HTTP request to %s refused: %s", self.plugin, authority, reason)
             self._refused(f"HTTP request to {authority or '(no host)'} refused: {reason}")
             return _drop_and_deny(store, request, options)
         limit_ns = int(self.timeout_s * 1_000_000_000)

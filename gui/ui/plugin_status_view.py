@@ -7,6 +7,9 @@ hidden for plugins that never used it.
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from gui.hostapi.plugin_status import StatusSnapshot
@@ -24,6 +27,7 @@ class PluginStatusView(QGroupBox):
         super().__init__("Status (from the plugin)", parent)
         self.line = QLabel()
         self.line.setWordWrap(True)
+        self.line.setTextFormat(Qt.TextFormat.PlainText)  # the plugin's words, never markup
         self._grid = QGridLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.line)
@@ -46,7 +50,7 @@ class PluginStatusView(QGroupBox):
             chart = self.charts[name]
             chart.values.clear()
             chart.values.extend(values)
-            chart.setToolTip(f"{name}: {chart.current_text()}")
+            chart.setToolTip(html.escape(f"{name}: {chart.current_text()}"))
             chart.update()
 
     def _rebuild(self, names: list[str]) -> None:

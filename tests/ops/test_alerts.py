@@ -83,7 +83,8 @@ def test_a_plugin_trap_reaches_the_webhook_as_json_within_two_seconds(paths):
             (body,) = receiver.bodies
             assert body["alert"]["kind"] == "plugin-trapped"
             assert body["alert"]["plugin"] == "trap-in-event"
-            assert body["content"] == body["text"]  # Discord reads content, Slack text
+            assert body["content"] == body["text"]  # Discord reads content, Slack text (escaped)
+            assert body["allowed_mentions"] == {"parse": []}  # a plugin's words ping nobody
             assert body["content"].startswith("trap-in-event trapped (unreachable): ")
             assert "restarts by itself" in body["content"]
             assert body["username"] == "Pumpkin Patch"
@@ -154,3 +155,15 @@ def test_the_body_carries_no_rcon_password_or_environment_value(paths):
             assert session.seen(PASSWORD, "server")
 
     asyncio.run(scenario())
+
+
+def test_a_plugins_words_mention_nobody_on_discord_or_slack():
+    from gui.ops.alerts.messages import Alert
+    from gui.ops.alerts.router import webhook_body
+
+    alert = Alert("plugin-notice", "notebook: @everyone", "<!channel> a & b <@U123>",
+                  plugin="notebook")
+    body = webhook_body(alert, redact=lambda text: text)
+    assert body["allowed_mentions"] == {"parse": []}
+    assert body["content"] == "notebook: @everyone: <!channel> a & b <@U123>"
+    assert body["text"] == "notebook: @everyone: &lt;!channel&gt; a &amp; b &lt;@U123&gt;"

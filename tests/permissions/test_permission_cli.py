@@ -252,7 +252,7 @@ def test_hosts_sets_where_http_outbound_reaches(paths, capsys):
     override = AppSettings.load(paths.config_file).plugins.override("fetcher")
     assert override.http_hosts == ("127.0.0.1:8080", "example.org")
     assert cli(paths, "hosts", "fetcher", "http://x/y") == 1
-    assert "not a host or host:port: http://x/y" in capsys.readouterr().err
+    assert "'http://x/y' is a URL or path" in capsys.readouterr().err
     assert AppSettings.load(paths.config_file).plugins.override("fetcher").http_hosts == (
         "127.0.0.1:8080", "example.org")
     assert cli(paths, "hosts", "fetcher", "--clear") == 0

@@ -1,4 +1,4 @@
-"""The key-value store behind pumpkin-patch:host/storage, on a real folder, and the notice limit."""
+"""Units behind pumpkin-patch:host: the key-value store, the notice limit, gauges."""
 
 from __future__ import annotations
 
@@ -97,3 +97,15 @@ def test_the_store_is_in_no_plugins_folder_and_goes_with_its_data(paths):
     paths.plugin_data_dir("notebook").mkdir(parents=True)
     paths.remove_plugin_data("notebook")
     assert not store.exists() and not paths.plugin_data_dir("notebook").exists()
+
+
+def test_gauges_refuse_names_with_control_characters_and_values_that_are_not_finite():
+    from gui.hostapi.scope import PluginScope
+    from gui.hostapi.status import StatusApi
+
+    api = StatusApi(PluginScope.detached("p", log=lambda *_args: None))
+    assert "printable" in api.set_gauge("load\n", 1.0)  # a trailing newline too
+    assert "printable" in api.set_gauge("x" * 33, 1.0)
+    assert "not a finite number" in api.set_gauge("load", float("nan"))
+    assert "not a finite number" in api.set_gauge("load", float("-inf"))
+    assert api.snapshot().gauges == ()

@@ -97,3 +97,17 @@ def test_stall_probe_sees_a_blocked_loop(qtbot):
 def test_no_qt_in_the_bench_module_itself():
     source = Path(__file__).resolve().parents[2] / "gui" / "bench" / "gui_latency.py"
     assert "PySide6" not in source.read_text(encoding="utf-8")
+
+
+def test_a_plugins_status_line_and_gauge_names_are_shown_as_plain_text(qtbot):
+    from PySide6.QtCore import Qt
+
+    from gui.hostapi.plugin_status import StatusSnapshot
+    from gui.ui.plugin_status_view import PluginStatusView
+
+    view = PluginStatusView()
+    qtbot.addWidget(view)
+    markup = "<img src='file:///etc/passwd'> <b>all good</b>"
+    view.show_status(StatusSnapshot("p", markup, (("<i>load</i>", (1.0, 2.0)),)))
+    assert view.line.textFormat() is Qt.TextFormat.PlainText and view.line.text() == markup
+    assert view.charts["<i>load</i>"].toolTip() == "&lt;i&gt;load&lt;/i&gt;: 2.00"

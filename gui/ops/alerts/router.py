@@ -3,6 +3,11 @@
 The body is Discord- and Slack-compatible: Discord reads ``content`` and
 ``username``, Slack's incoming webhooks read ``text``; both ignore the
 ``alert`` object, which carries the same facts for other receivers.
+
+Alert texts carry words from plugins (a notice, a trap message), so no text
+may ping anyone: Discord is told to resolve no mentions
+(``allowed_mentions``), and Slack's control characters (``<!channel>``,
+``<@U123>``) are escaped as its docs ask (``&``, ``<``, ``>``).
 """
 
 from __future__ import annotations
@@ -25,10 +30,15 @@ def webhook_body(alert: Alert, redact: Callable[[str], str]) -> dict[str, Any]:
     text = redact(alert.text())
     if len(text) > MAX_CONTENT:
         text = text[:MAX_CONTENT - 1] + "…"
-    return {"content": text, "text": text, "username": USERNAME,
+    return {"content": text, "allowed_mentions": {"parse": []},
+            "text": _slack_escaped(text), "username": USERNAME,
             "alert": {"kind": alert.kind, "title": redact(alert.title),
                       "message": redact(alert.message), "plugin": alert.plugin,
                       "time": alert.time}}
+
+
+def _slack_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class AlertRouter:
