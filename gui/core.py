@@ -23,6 +23,11 @@ Between the two, the admin may stop and start the server alone
 (:meth:`ServerCore.stop_server`, :meth:`ServerCore.start_server`): the
 runtime and the marketplace stay up, plugins unload and load again, and the
 plugins the admin had disabled, or that were quarantined, stay that way.
+
+While plugins run, a change to config.toml (the Settings page, ``pumpkin-patch
+plugin hosts``, an editor) is applied within a second
+(:meth:`ServerCore.apply_settings`): the permission policy and limits of
+every next load, and a reload of each plugin whose grants or sandbox change.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import os
 from gui.market import Marketplace
 from gui.ops.commands import register_ops_commands
 from gui.ops.service import Operations
-from gui.paths import AppPaths
+from gui.paths import AppPaths, file_stamp
 from gui.permissions import (
     GrantStore,
     PermissionGate,
@@ -90,6 +95,8 @@ class ServerCore:
         self.front_end = front_end
         self.console = ConsoleLog()
         self._startup_warnings: list[str] = []
+        # What config.toml looked like when read (a later change is applied live).
+        self._settings_stamp = file_stamp(paths.config_file)
         self.settings = settings or AppSettings.load(paths.config_file,
                                                      warn=self._startup_warnings.append)
         self.server = LocalServer(paths.server_dir, console=self.console)
@@ -185,9 +192,48 @@ class ServerCore:
         self._watches = [
             # Grants changed by another process (pumpkin-patch plugin grant ...) apply live.
             loop.create_task(self.permissions.watch()),
+            loop.create_task(self._watch_settings()),
             loop.create_task(self._watch_memory()),
             loop.create_task(self._watch_updates()),
         ]
+
+    async def apply_settings(self, settings: AppSettings) -> list[str]:
+        """Use ``settings`` from now on; returns the plugins reloaded to follow them.
+
+        The policy and limits apply to every next load and install; a running
+        plugin reloads at once when its grants or sandbox change (e.g. the hosts
+        its http.outbound reaches), see :meth:`PermissionService.use_policy`.
+        """
+        policy = PermissionPolicy.from_settings(settings)
+        self.settings = settings
+        self.gate.policy = policy
+        self.market.use_settings(settings, policy)
+        self.plugins.limits = limits_from(settings.plugins)
+        set_max_plugin_bytes(settings.plugins.max_file_mb * MIB)
+        return await self.permissions.use_policy(policy)
+
+    async def _watch_settings(self, interval: float = 0.5) -> None:
+        """Apply config.toml whenever it changes, until cancelled."""
+        path = self.paths.config_file
+        while True:
+            stamp = await asyncio.to_thread(file_stamp, path)
+            if stamp != self._settings_stamp:
+                self._settings_stamp = stamp
+                problems: list[str] = []
+                try:
+                    settings = await asyncio.to_thread(AppSettings.load, path,
+                                                       warn=problems.append)
+                    for problem in problems:
+                        self.console.warn("settings", problem)
+                    reloaded = await self.apply_settings(settings)
+                except Exception:  # a bad file is reported by load(); this is a bug
+                    log.exception("applying %s failed", path)
+                    self.console.error("settings", f"{path} changed, but applying it failed; "
+                                                   "restart Pumpkin Patch to use it")
+                else:
+                    said = f"; reloaded {', '.join(reloaded)}" if reloaded else ""
+                    self.console.info("settings", f"Applied the changed {path.name}{said}")
+            await asyncio.sleep(interval)
 
     async def _watch_updates(self) -> None:
         """Ask the sources for updates now and then; announce each new version once."""

@@ -193,3 +193,16 @@ def sha256_of(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     return digest.hexdigest()
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """A file's (mtime ns, size, inode), or None when it cannot be read.
+
+    Watchers compare stamps to notice a change by this process or another; an
+    atomic write gives a new inode even within one mtime tick.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino

@@ -2,7 +2,8 @@
 
 The list is ``http_hosts`` in ``[plugins.overrides.NAME]`` of config.toml
 (gui/settings.py; written atomically, other settings kept). Like the rest of
-the permission policy, it is read when Pumpkin Patch starts.
+the permission policy, a running server applies it within a second: the
+plugin reloads with the new list (gui/core.py, ``apply_settings``).
 """
 
 from __future__ import annotations
@@ -34,5 +35,5 @@ def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = F
     overrides[plugin] = replace(overrides.get(plugin) or PluginOverride(), http_hosts=chosen)
     settings.with_plugins(overrides=MappingProxyType(overrides)).save(paths.config_file)
     print(f"{plugin}: http.outbound now reaches {', '.join(chosen) or 'nothing'} "
-          f"(saved in {paths.config_file}; Pumpkin Patch reads it when it starts)")
+          f"(saved in {paths.config_file}; a running server applies it within a second)")
     return 0

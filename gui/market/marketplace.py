@@ -121,6 +121,12 @@ class Marketplace:
                                    allow_unsigned=self.settings.plugins.allow_unsigned,
                                    host=PluginHost(self.manager) if self.manager else None)
 
+    def use_settings(self, settings: AppSettings, policy: PermissionPolicy) -> None:
+        """config.toml changed: the next install reviews and admits under these."""
+        self.settings, self.policy = settings, policy
+        self.installer.policy = policy
+        self.installer.allow_unsigned = settings.plugins.allow_unsigned
+
     # -- lifetime ----------------------------------------------------------------------------
     def recover(self) -> bool:
         """Finish an install a killed process left half-done; clean stale downloads.

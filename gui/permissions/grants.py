@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from gui.errors import PumpkinPatchError
-from gui.paths import atomic_write_text
+from gui.paths import atomic_write_text, file_stamp
 from gui.permissions.catalogue import describe
 
 log = logging.getLogger(__name__)
@@ -225,10 +225,10 @@ class GrantStore:
                           sort_keys=True)
         atomic_write_text(self.path, text + "\n")
         self._damaged = False
-        self._stamp = _stamp(self.path)
+        self._stamp = file_stamp(self.path)
 
     def _refresh(self) -> None:
-        stamp = _stamp(self.path)
+        stamp = file_stamp(self.path)
         if stamp == self._stamp and stamp is not None:
             return
         self._stamp = stamp
@@ -250,14 +250,6 @@ class GrantStore:
                            "is kept as it is; fix it, or review the plugins to start a new one.")
             return
         self._entries, self._damaged = dict(data["plugins"]), False
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def _decode(entry: Any) -> Decision | None:

@@ -12,7 +12,8 @@ The window (and tests) call these; each records the decision in the
   with the new set.
 
 :meth:`PermissionService.watch` applies changes made by another process
-(``pumpkin-patch plugin grant ...`` while the server runs) the same way.
+(``pumpkin-patch plugin grant ...`` while the server runs) the same way, and
+:meth:`PermissionService.use_policy` a changed admin policy (config.toml).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import logging
 from collections.abc import Callable, Iterable
 
 from gui.paths import sha256_of
+from gui.permissions.admission import decide
+from gui.permissions.gate import sandbox_for
 from gui.permissions.grants import Decision, DecisionState, GrantError, GrantStore
 from gui.permissions.policy import PermissionPolicy
 from gui.permissions.review import ReviewRequest, build_review
@@ -167,6 +170,43 @@ class PermissionService:
                 await self.manager.reload(plugin.name)
                 return True
         return False
+
+    async def use_policy(self, policy: PermissionPolicy) -> list[str]:
+        """Apply a new admin policy; returns the names of the plugins it reloaded.
+
+        A running plugin reloads when the policy changes what it is granted or
+        the sandbox those grants create (its http.outbound hosts, its
+        environment); a plugin waiting for review loads when the policy now
+        approves it. The rest are untouched.
+        """
+        async with self._lock:
+            old, self.policy = self.policy, policy
+            reloaded = []
+            for plugin in list(self.manager.plugins.values()):
+                try:
+                    if self._moved_by(plugin, old):
+                        await self.manager.reload(plugin.name)
+                        reloaded.append(plugin.name)
+                except Exception:
+                    log.exception("applying the new policy to %s failed", plugin.name)
+            return reloaded
+
+    def _moved_by(self, plugin: Plugin, old: PermissionPolicy) -> bool:
+        """Whether ``plugin`` must reload to follow the change from ``old`` to ``self.policy``."""
+        if plugin.metadata is None:
+            return False
+        name, requested = plugin.name, frozenset(plugin.metadata.permissions)
+        decision = self.store.decision(name, plugin.sha256)
+        if plugin.state is PluginState.NEEDS_REVIEW:
+            return decide(name, plugin.sha256, requested, decision, self.policy,
+                          damaged=self.store.damaged).approved
+        if plugin.state not in _LIVE or decision.state is not DecisionState.APPROVED:
+            return False
+        held = plugin.scope.granted
+        granted = self.policy.effective(name, requested, decision.granted)
+        paths = self.manager.paths
+        return granted != held or (sandbox_for(name, granted, self.policy, paths)
+                                   != sandbox_for(name, held, old, paths))
 
     async def watch(self, interval: float = 0.5) -> None:
         """Run :meth:`sync` whenever the grants file changes, until cancelled."""

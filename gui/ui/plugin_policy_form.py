@@ -106,9 +106,10 @@ class PluginPolicyForm(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(_note(f"Saved to <code>{config_file}</code>. Limits and policy apply "
-                               "to plugins loaded after saving (reload a plugin or restart "
-                               "the server)."))
+        layout.addWidget(_note(f"Saved to <code>{config_file}</code>. The policy applies at "
+                               "once: a running plugin whose permissions it changes reloads. "
+                               "Limits apply to plugins loaded after saving (reload a plugin "
+                               "or restart the server)."))
         layout.addWidget(policy)
         layout.addWidget(limits)
         layout.addWidget(self.status)

@@ -111,8 +111,9 @@ class PluginsPage(QWidget):
         permissions = getattr(core, "permissions", None)
         self.details = PluginDetails(
             signer, can_update, can_roll_back, update_to=update_to,
-            reach=(permissions.policy.reach if permissions is not None
-                   else lambda _name, _permission: ""))
+            # Asked each time: a changed config.toml gives the service a new policy.
+            reach=(lambda name, permission: permissions.policy.reach(name, permission))
+            if permissions is not None else (lambda _name, _permission: ""))
         self.details.actionRequested.connect(self.run_action)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)

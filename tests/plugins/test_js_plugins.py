@@ -63,6 +63,11 @@ def listener() -> Iterator[Listener]:
     server.close()
 
 
+# For tests that expect a request to get through: a request's timeouts are 40%
+# of the call deadline (80 ms by default), too tight for a loaded test machine.
+ROOMY = '[plugins]\nallowed_permissions = ["http.outbound"]\ncall_deadline_ms = 2000\n'
+
+
 def hosts_for_fetcher(*hosts: str) -> str:
     listed = ", ".join(f'"{h}"' for h in hosts)
     return f"[plugins.overrides.fetcher]\nhttp_hosts = [{listed}]\n"
@@ -147,8 +152,8 @@ def _closed_port() -> int:
 
 def test_http_granted_reaches_only_the_listed_hosts(paths, listener, fetcher_wasm):
     closed = _closed_port()
-    write_config(paths, '[plugins]\nallowed_permissions = ["http.outbound"]\n'
-                        + hosts_for_fetcher(f"127.0.0.1:{listener.port}", f"127.0.0.1:{closed}"))
+    write_config(paths, ROOMY + hosts_for_fetcher(f"127.0.0.1:{listener.port}",
+                                                  f"127.0.0.1:{closed}"))
 
     async def scenario() -> None:
         async with fetcher_session(paths, fetcher_wasm) as session:
@@ -190,3 +195,35 @@ def test_a_slow_host_is_an_error_value_within_the_deadline_not_a_trap(paths, fet
         asyncio.run(scenario())
     finally:
         slow.close()
+
+
+def test_hosts_changed_while_it_runs_apply_at_once(paths, listener, fetcher_wasm, capsys):
+    second = Listener()
+    write_config(paths, ROOMY + hosts_for_fetcher(f"127.0.0.1:{listener.port}"))
+
+    async def scenario() -> None:
+        async with fetcher_session(paths, fetcher_wasm) as session:
+            await session.run("playtest join Alice")
+            assert await _fetch(session, f"http://127.0.0.1:{listener.port}/a") == \
+                "fetched 200 pong"
+            start = len(session.lines)
+            # The admin's command, beside the running server.
+            assert await asyncio.to_thread(cli_main, [
+                "--basedir", str(paths.data_dir.parent), "plugin", "hosts", "fetcher",
+                f"127.0.0.1:{second.port}"]) == 0
+            await session.wait_for(r"Applied the changed config\.toml; reloaded fetcher$",
+                                   "settings", start=start)
+            await session.wait_until(
+                lambda: session.plugins.get("fetcher").state is PluginState.RUNNING)
+            got = await _fetch(session, f"http://127.0.0.1:{second.port}/b")
+            assert got == "fetched 200 pong", (got, session.messages("fetcher")[-8:],
+                                               session.messages("settings")[-4:])
+            reply = await _fetch(session, f"http://127.0.0.1:{listener.port}/c")
+            assert reply.startswith("fetch failed"), reply
+            assert listener.paths == ["/a"] and second.paths == ["/b"]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        second.close()
+    assert "a running server applies it within a second" in capsys.readouterr().out

@@ -26,6 +26,11 @@ def test_permissions_tab_names_the_allowed_hosts(make_app, qtbot, paths):
     assert details.permissions.item(0, 0).text() == "http.outbound"
     assert details.permissions.item(0, 1).text() == "granted"
     assert details.permissions.item(0, 3).text().endswith(" — only to 127.0.0.1:8080")
+    # The admin changes the list while the window runs: the tab follows.
+    write_config(paths, '[plugins]\nallowed_permissions = ["http.outbound"]\n'
+                        '[plugins.overrides.fetcher]\nhttp_hosts = ["example.org"]\n')
+    qtbot.waitUntil(lambda: details.permissions.item(0, 3) is not None and details.permissions
+                    .item(0, 3).text().endswith(" — only to example.org"), timeout=10_000)
     shots = os.environ.get("PUMPKIN_PATCH_SCREENSHOTS")
     if shots:
         Path(shots).mkdir(parents=True, exist_ok=True)
