@@ -38,7 +38,7 @@ import copy
 import logging
 import time
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -196,6 +196,21 @@ class AppSettings:
     def with_plugins(self, **changes: Any) -> AppSettings:
         """A copy with some ``[plugins]`` values changed (see :class:`PluginSettings`)."""
         return replace(self, plugins=replace(self.plugins, **changes))
+
+    def with_http_hosts(self, plugin: str, hosts: Iterable[str]) -> AppSettings:
+        """A copy in which ``plugin``'s http.outbound reaches exactly ``hosts``.
+
+        Raises:
+            SettingsError: an entry is not a host or host:port (each one named).
+        """
+        listed = [h.strip() for h in hosts if h.strip()]
+        problems = [p for p in map(entry_problem, listed) if p]
+        if problems:
+            raise SettingsError("; ".join(problems) + "; nothing was changed")
+        overrides = dict(self.plugins.overrides)
+        overrides[plugin] = replace(self.plugins.override(plugin),
+                                    http_hosts=tuple(dict.fromkeys(listed)))
+        return self.with_plugins(overrides=MappingProxyType(overrides))
 
     def section(self, name: str) -> Any:
         """The raw value of a top-level key this module does not parse (``None`` if absent).

@@ -8,16 +8,12 @@ plugin reloads with the new list (gui/core.py, ``apply_settings``).
 
 from __future__ import annotations
 
-from dataclasses import replace
-from types import MappingProxyType
-
 from gui.cli.common import fail
-from gui.host_list import entry_problem
 from gui.paths import AppPaths
 
 
 def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = False) -> int:
-    from gui.settings import AppSettings, PluginOverride
+    from gui.settings import AppSettings, SettingsError
 
     settings = AppSettings.load(paths.config_file)
     if settings.fail_closed or settings.corrupt:
@@ -27,13 +23,12 @@ def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = F
         listed = ", ".join(current.http_hosts) or "none (every request is refused)"
         print(f"{plugin}: http.outbound reaches {listed}")
         return 0
-    problems = [p for p in map(entry_problem, hosts) if p]
-    if problems:
-        return fail("; ".join(problems) + "; nothing was changed")
-    chosen = () if clear else tuple(dict.fromkeys(hosts))
-    overrides = dict(settings.plugins.overrides)
-    overrides[plugin] = replace(overrides.get(plugin) or PluginOverride(), http_hosts=chosen)
-    settings.with_plugins(overrides=MappingProxyType(overrides)).save(paths.config_file)
+    try:
+        changed = settings.with_http_hosts(plugin, [] if clear else hosts)
+        changed.save(paths.config_file)
+    except SettingsError as exc:
+        return fail(str(exc))
+    chosen = changed.plugins.override(plugin).http_hosts
     print(f"{plugin}: http.outbound now reaches {', '.join(chosen) or 'nothing'} "
           f"(saved in {paths.config_file}; a running server applies it within a second)")
     return 0

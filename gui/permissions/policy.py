@@ -142,7 +142,8 @@ class PermissionPolicy:
         if hosts:
             return f"only to {', '.join(hosts)}"
         return (f"no hosts are listed for {plugin}, so every request is refused until you add "
-                f"some: pumpkin-patch plugin hosts {plugin} HOST[:PORT] ... "
+                "some: Allowed hosts… on its Permissions tab, or "
+                f"pumpkin-patch plugin hosts {plugin} HOST[:PORT] ... "
                 f"(http_hosts in [plugins.overrides.{plugin}] of config.toml)")
 
     def environment(self, plugin: str, granted: Iterable[str]) -> dict[str, str]:

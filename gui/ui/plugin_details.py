@@ -44,6 +44,7 @@ S = PluginState
 ENABLE, DISABLE, RELOAD, UPDATE, ROLLBACK, UNINSTALL, OPEN_DATA, PERMISSIONS = (
     "enable", "disable", "reload", "update", "rollback", "uninstall", "open-data", "permissions")
 REVIEW_UPDATE = "review-update"
+HOSTS = "http-hosts"
 RISK_COLOURS = {"low": "#2e7d32", "medium": "#ef6c00", "high": "#c62828", "unknown": "#6d4c41"}
 LOG_LINES = 500
 
@@ -151,11 +152,18 @@ class PluginDetails(QWidget):
         self.permission_note.setWordWrap(True)
         self.change_permissions = QPushButton("Change permissions…")
         self.change_permissions.clicked.connect(lambda: self.actionRequested.emit(PERMISSIONS))
+        self.edit_hosts = QPushButton("Allowed hosts…")
+        self.edit_hosts.setToolTip("Where this plugin's HTTP requests (http.outbound) may go")
+        self.edit_hosts.clicked.connect(lambda: self.actionRequested.emit(HOSTS))
+        permission_buttons = QHBoxLayout()
+        permission_buttons.addWidget(self.change_permissions)
+        permission_buttons.addWidget(self.edit_hosts)
+        permission_buttons.addStretch(1)
         permissions = QWidget()
         permissions_layout = QVBoxLayout(permissions)
         permissions_layout.addWidget(self.permissions, 1)
         permissions_layout.addWidget(self.permission_note)
-        permissions_layout.addWidget(self.change_permissions, 0, Qt.AlignmentFlag.AlignLeft)
+        permissions_layout.addLayout(permission_buttons)
         self.tabs.addTab(permissions, "Permissions")
 
         self.registered = QLabel()
@@ -247,6 +255,8 @@ class PluginDetails(QWidget):
         self.change_permissions.setText("Review permissions…" if state is S.NEEDS_REVIEW
                                         else "Change permissions…")
         self.change_permissions.setEnabled(self.plugin.metadata is not None)
+        md = self.plugin.metadata
+        self.edit_hosts.setVisible(md is not None and "http.outbound" in md.permissions)
 
     def _fill_overview(self, plugin: Any, signer: str | None) -> None:
         md = plugin.metadata

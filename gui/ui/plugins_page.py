@@ -29,10 +29,13 @@ from PySide6.QtWidgets import (
 
 from gui.plugins import PluginState
 from gui.plugins.notices import PluginStateChanged, PluginStatusChanged
+from gui.settings import AppSettings
 from gui.ui.bridge import CoreEvents
+from gui.ui.http_hosts_dialog import HttpHostsDialog
 from gui.ui.plugin_details import (
     DISABLE,
     ENABLE,
+    HOSTS,
     OPEN_DATA,
     PERMISSIONS,
     RELOAD,
@@ -108,7 +111,9 @@ class PluginsPage(QWidget):
         drop_hint.setStyleSheet("color: palette(placeholder-text);")
         left_layout.addWidget(drop_hint)
 
-        permissions = getattr(core, "permissions", None)
+        permissions = self._permissions = getattr(core, "permissions", None)
+        paths = getattr(core, "paths", None)
+        self._config_file = paths.config_file if paths is not None else None
         self.details = PluginDetails(
             signer, can_update, can_roll_back, update_to=update_to,
             # Asked each time: a changed config.toml gives the service a new policy.
@@ -208,6 +213,30 @@ class PluginsPage(QWidget):
             self.rollbackRequested.emit(name)
         elif action == REVIEW_UPDATE:
             self.updateReviewRequested.emit(name)
+        elif action == HOSTS:
+            self.edit_hosts(name)
+
+    def edit_hosts(self, name: str) -> HttpHostsDialog | None:
+        """Ask for the hosts ``name``'s http.outbound reaches; save them when accepted."""
+        if self._permissions is None or self._config_file is None:
+            return None
+        plugin = self.manager.plugins.get(name)
+        granted = plugin is not None and "http.outbound" in plugin.scope.granted
+        dialog = HttpHostsDialog(name, tuple(sorted(self._permissions.policy.http_hosts(name))),
+                                 granted=granted, parent=self)
+        dialog.accepted.connect(lambda: self._tasks.start(
+            self._save_hosts(name, dialog.hosts()), f"Saving the hosts of {name}"))
+        dialog.open()
+        return dialog
+
+    async def _save_hosts(self, name: str, hosts: list[str]) -> None:
+        def save() -> None:
+            # Read afresh (other pages write other sections); the server's
+            # settings watcher applies the file and reloads the plugin.
+            AppSettings.load(self._config_file).with_http_hosts(name, hosts) \
+                .save(self._config_file)
+
+        await asyncio.to_thread(save)
 
     def restart(self, name: str) -> None:
         """Restart a plugin, whatever happened to it (the notification's Restart)."""
