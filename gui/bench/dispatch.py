@@ -105,7 +105,8 @@ async def _plain_instance(core: Any, plugin_name: str) -> tuple[PluginInstance, 
         instance = PluginInstance(scope.plugin, runtime.engine, comp, linker,
                                   ExportTable(runtime.engine, comp, bridge),
                                   limits=Limits(), sandbox=Sandbox(), stdout=lambda _: None,
-                                  stderr=lambda _: None, plain=True, http=report.http)
+                                  stderr=lambda _: None, plain=True, http=report.http,
+                                  waits=report.waits)
         instance.call("init-plugin", deadline=5)
         instance.call("get-metadata", deadline=5)
         instance.call("on-load", object(), deadline=5)

@@ -132,7 +132,7 @@ class PluginRuntime:
             return PluginInstance(
                 linked.name, self.engine, linked.compiled.component, linked.linker,
                 linked.exports, limits=limits, sandbox=sandbox, stdout=stdout, stderr=stderr,
-                http=linked.report.http,
+                http=linked.report.http, waits=linked.report.waits,
             )
 
         return await self.thread.run(make)

@@ -8,6 +8,7 @@ marked dead; the plugin manager makes a fresh one in a new Store.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from gui.runtime.engine import deadline_ticks
 from gui.runtime.http_gate import HttpAccess, OutgoingGate
 from gui.runtime.traps import PluginFault, classify
 from gui.runtime.values import Converter, ValueBridge
+from gui.runtime.wait_gate import WaitGate
 from gui.runtime.world import METADATA_FUNCTION, PACKAGE
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,7 @@ class PluginInstance:
         stderr: OutputSink,
         plain: bool = False,
         http: OutgoingGate | None = None,
+        waits: WaitGate | None = None,
     ) -> None:
         self.name = name
         self._plain = plain  # benchmarks' baseline: wasmtime-py's own Func.__call__
@@ -170,9 +173,13 @@ class PluginInstance:
         self.store.set_wasi(self._wasi_config(sandbox))
         self.store.set_epoch_deadline(deadline_ticks(limits.load_deadline))
         before = memory.bases()
+        # When the running call (or this instantiation) must end, for waits in wasi:io/poll.
+        self._deadline_at = time.monotonic() + limits.load_deadline
         try:
             if http is not None:  # before the plugin: its init may already fetch
                 http.arm(self.store, sandbox.http, limits.call_deadline)
+            if waits is not None:
+                waits.arm(self.store, lambda: self._deadline_at - time.monotonic())
             self._instance: component.Instance | None = linker.instantiate(self.store, comp)
         except BaseException:
             self._drop_store()  # a refused instance must not keep its Store either
@@ -228,8 +235,10 @@ class PluginInstance:
         mark = lent_mark()
         lowered = [conv(store, a) if conv else a
                    for conv, a in zip(entry.lower, args, strict=True)]
-        ticks = deadline_ticks(deadline or self.limits.call_deadline)
+        seconds = deadline or self.limits.call_deadline
+        ticks = deadline_ticks(seconds)
         store.set_epoch_deadline(ticks)
+        self._deadline_at = time.monotonic() + seconds
         if isinstance(func, PythonPreparedFunc):
             func.deadline = ticks  # set again once the arguments are lowered
         try:

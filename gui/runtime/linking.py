@@ -25,6 +25,7 @@ from gui.runtime.http_gate import OutgoingGate, wasi_http_handlers
 from gui.runtime.resources import HandleTable, ResourceTypeIds
 from gui.runtime.traps import UnimplementedImport
 from gui.runtime.values import ResourceCatalog, ValueBridge
+from gui.runtime.wait_gate import WaitGate, imports_poll
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class LinkReport:
     resources: int = 0
     # Set when the component imports wasi:http: its Stores need arming.
     http: OutgoingGate | None = None
+    # Set when it imports wasi:io/poll (nearly all do): its Stores need arming too.
+    waits: WaitGate | None = None
 
 
 @dataclass
@@ -169,6 +172,9 @@ def link(
         linker.add_wasi_http()
         report.http = OutgoingGate(table.owner, lambda m: bindings.lacks("http.outbound", m))
         report.http.link(linker, handlers)
+    if imports_poll(imports):
+        report.waits = WaitGate(table.owner)
+        report.waits.link(linker)
     with linker.root() as root:
         for use in (u for u in uses if u.interface == ""):
             root.add_resource(use.name, ResourceTypeIds.host_type(use.canonical), drop)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from gui.errors import PumpkinPatchError
+from gui.runtime.wait_gate import WaitPastDeadline
 
 
 class TrapKind(enum.StrEnum):
@@ -80,6 +81,8 @@ def classify(exc: BaseException, *, recent_output: str = "") -> PluginFault:
     """
     if isinstance(exc, UnimplementedImport):
         return PluginFault(TrapKind.UNIMPLEMENTED, str(exc))
+    if isinstance(exc, WaitPastDeadline):  # the deadline, reached inside a wait
+        return PluginFault(TrapKind.DEADLINE, str(exc))
     if isinstance(exc, HostFunctionError):
         return PluginFault(TrapKind.HOST_ERROR, str(exc))
     text = str(exc)

@@ -61,6 +61,7 @@ def test_the_bundle_holds_wasmtime_the_codec_qt_plugins_and_resources(bundle):
     assert list(inside.glob("wasmtime/*/_libwasmtime.*"))
     assert list(inside.glob("gui/runtime/_valcodec*.so"))
     assert (inside / "gui" / "runtime" / "http_gate.wat").is_file()  # JavaScript plugins' HTTP
+    assert (inside / "gui" / "runtime" / "wait_gate.wat").is_file()  # waits end at deadlines
     platforms = {p.name for p in inside.glob("PySide6/Qt/plugins/platforms/*.so")}
     assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so"} <= platforms
     assert (inside / "resources" / "wat" / "echo.wat").is_file()

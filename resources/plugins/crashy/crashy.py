@@ -4,10 +4,11 @@ Never install this on a real server.
 """
 
 import sys
+import time
 
 from pumpkin_api import Plugin, command, metadata, register_plugin, server, text
 
-KINDS = ("trap", "spin", "oom", "recurse")
+KINDS = ("trap", "spin", "oom", "recurse", "sleep")
 CHUNK = 16 * 1024 * 1024  # oom allocates in 16 MiB steps
 
 
@@ -25,6 +26,12 @@ def spin() -> None:
     # Never returns: only a host that interrupts guests (fuel, epochs) stops it.
     while True:
         pass
+
+
+def sleep() -> None:
+    # Blocks in a WASI wait (wasi:io/poll), where epoch interruption cannot
+    # reach: only a host that bounds waits too gets control back in time.
+    time.sleep(600)
 
 
 def oom() -> None:
@@ -49,7 +56,7 @@ def recurse() -> None:
     dive(0)
 
 
-CRASHES = {"trap": trap, "spin": spin, "oom": oom, "recurse": recurse}
+CRASHES = {"trap": trap, "spin": spin, "oom": oom, "recurse": recurse, "sleep": sleep}
 
 
 class Crashy(Plugin):
@@ -58,7 +65,7 @@ class Crashy(Plugin):
             name="crashy",
             version="1.0.0",
             authors=["Pumpkin Patch"],
-            description="Fault plugin for host testing: /crash trap|spin|oom|recurse.",
+            description="Fault plugin for host testing: /crash trap|spin|oom|recurse|sleep.",
             dependencies=[],
             permissions=[],
         )
@@ -69,7 +76,7 @@ class Crashy(Plugin):
             "kind", command.ArgumentType_String(command.StringType.SINGLE_WORD)
         )
         kind.execute_with_handler_id(crash_id)  # before `then` takes the node
-        crash = command.Command(["crash"], "Crash this plugin: /crash trap|spin|oom|recurse")
+        crash = command.Command(["crash"], "Crash this plugin: /crash trap|spin|oom|recurse|sleep")
         crash.then(kind)
         ctx.register_command(crash, "")
 
