@@ -213,27 +213,40 @@ class ServerCore:
         return await self.permissions.use_policy(policy)
 
     async def _watch_settings(self, interval: float = 0.5) -> None:
-        """Apply config.toml whenever it changes, until cancelled."""
+        """Apply config.toml whenever it changes, until cancelled.
+
+        A change is taken once the file has held still for one poll (an editor
+        that truncates, then writes, is not read half-way), while no plugin is
+        loading or restarting (they admit under the policy of their start). A
+        file that is gone is no change: the running policy stays.
+        """
         path = self.paths.config_file
+        seen = self._settings_stamp
         while True:
-            stamp = await asyncio.to_thread(file_stamp, path)
-            if stamp != self._settings_stamp:
-                self._settings_stamp = stamp
-                problems: list[str] = []
-                try:
-                    settings = await asyncio.to_thread(AppSettings.load, path,
-                                                       warn=problems.append)
-                    for problem in problems:
-                        self.console.warn("settings", problem)
-                    reloaded = await self.apply_settings(settings)
-                except Exception:  # a bad file is reported by load(); this is a bug
-                    log.exception("applying %s failed", path)
-                    self.console.error("settings", f"{path} changed, but applying it failed; "
-                                                   "restart Pumpkin Patch to use it")
-                else:
-                    said = f"; reloaded {', '.join(reloaded)}" if reloaded else ""
-                    self.console.info("settings", f"Applied the changed {path.name}{said}")
             await asyncio.sleep(interval)
+            stamp = await asyncio.to_thread(file_stamp, path)
+            settled = stamp == seen
+            seen = stamp
+            if stamp is None or stamp == self._settings_stamp or not settled \
+                    or self.plugins.in_transition():
+                continue
+            self._settings_stamp = stamp
+            problems: list[str] = []
+            try:
+                settings = await asyncio.to_thread(AppSettings.load, path, warn=problems.append)
+                for problem in problems:
+                    self.console.warn("settings", problem)
+                if settings.plugins == self.settings.plugins:
+                    self.settings = settings  # other sections: their owners read them
+                    continue
+                reloaded = await self.apply_settings(settings)
+            except Exception:  # a bad file is reported by load(); this is a bug
+                log.exception("applying %s failed", path)
+                self.console.error("settings", f"{path} changed, but applying it failed; "
+                                               "restart Pumpkin Patch to use it")
+            else:
+                said = f"; reloaded {', '.join(reloaded)}" if reloaded else ""
+                self.console.info("settings", f"Applied the changed {path.name}{said}")
 
     async def _watch_updates(self) -> None:
         """Ask the sources for updates now and then; announce each new version once."""

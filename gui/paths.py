@@ -117,8 +117,7 @@ class AppPaths:
 
     def remove_plugin_data(self, name: str) -> None:
         """Delete plugin ``name``'s data dir and its key-value store (blocking)."""
-        shutil.rmtree(self.plugin_data_dir(name), ignore_errors=True)
-        self.plugin_store_file(name).unlink(missing_ok=True)
+        remove_data(self.plugin_data_dir(name), self.plugin_store_file(name))
 
     def plugin_log_file(self, name: str) -> Path:
         return self.plugin_logs_dir / f"{name}.log"
@@ -206,3 +205,9 @@ def file_stamp(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size, st.st_ino
+
+
+def remove_data(data_dir: Path, store_file: Path) -> None:
+    """Delete one plugin's data dir and key-value store, whichever exist (blocking)."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    store_file.unlink(missing_ok=True)

@@ -367,6 +367,24 @@ def _parse_override(table: dict[str, Any], where: str,
     return PluginOverride(**values)
 
 
+
+def save_http_hosts(path: Path, plugin: str, hosts: Iterable[str]) -> AppSettings:
+    """Set, in the config file at ``path``, the hosts ``plugin``'s http.outbound reaches.
+
+    Read afresh, changed, written atomically; the other settings are kept.
+
+    Raises:
+        SettingsError: the file cannot be read (writing would replace what the
+            admin has there: fix it first), an entry is not a host or
+            host:port, or the file cannot be written. Nothing was changed.
+    """
+    settings = AppSettings.load(path)
+    if settings.fail_closed or settings.corrupt:
+        raise SettingsError(f"{path} cannot be read; fix it first (nothing was changed)")
+    changed = settings.with_http_hosts(plugin, hosts)
+    changed.save(path)
+    return changed
+
 def _string_list(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)

@@ -13,19 +13,15 @@ from gui.paths import AppPaths
 
 
 def set_hosts(paths: AppPaths, plugin: str, hosts: list[str], *, clear: bool = False) -> int:
-    from gui.settings import AppSettings, SettingsError
+    from gui.settings import AppSettings, SettingsError, save_http_hosts
 
-    settings = AppSettings.load(paths.config_file)
-    if settings.fail_closed or settings.corrupt:
-        return fail(f"{paths.config_file} cannot be read; fix it first (nothing was changed)")
-    current = settings.plugins.override(plugin)
     if not hosts and not clear:
-        listed = ", ".join(current.http_hosts) or "none (every request is refused)"
-        print(f"{plugin}: http.outbound reaches {listed}")
+        listed = AppSettings.load(paths.config_file).plugins.override(plugin).http_hosts
+        print(f"{plugin}: http.outbound reaches "
+              f"{', '.join(listed) or 'none (every request is refused)'}")
         return 0
     try:
-        changed = settings.with_http_hosts(plugin, [] if clear else hosts)
-        changed.save(paths.config_file)
+        changed = save_http_hosts(paths.config_file, plugin, [] if clear else hosts)
     except SettingsError as exc:
         return fail(str(exc))
     chosen = changed.plugins.override(plugin).http_hosts

@@ -25,6 +25,7 @@ import base64
 import binascii
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,8 @@ from gui.runtime.instance import DEFAULT_STORAGE_BYTES
 log = logging.getLogger(__name__)
 
 MAX_KEY_BYTES = 256
+# Where the first version kept a store: inside the plugin's data dir (moved out once).
+LEGACY_FILE_NAME = "storage.kv.json"
 ENTRY_OVERHEAD = 32  # bytes each entry counts beyond its key and value (wit/host.wit says so)
 
 
@@ -46,9 +49,11 @@ class KvStore:
     """The store of one plugin, loaded on first use."""
 
     def __init__(self, plugin: str, path: Path, quota: int = DEFAULT_STORAGE_BYTES,
-                 warn: Callable[[str], None] | None = None) -> None:
+                 warn: Callable[[str], None] | None = None, *,
+                 legacy: Path | None = None) -> None:
         self.plugin = plugin
         self.path = path
+        self._legacy = legacy
         self.quota = quota
         self._warn = warn or log.warning
         self._items: dict[str, bytes] | None = None
@@ -62,6 +67,7 @@ class KvStore:
         if self._items is not None:
             return self._items
         items: dict[str, bytes] = {}
+        self._adopt_legacy()
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             if not isinstance(raw, dict):
@@ -77,6 +83,20 @@ class KvStore:
         self._items = items
         self.used = sum(entry_size(k, v) for k, v in items.items())
         return items
+
+    def _adopt_legacy(self) -> None:
+        legacy = self._legacy
+        if legacy is None or self.path.exists() or not legacy.is_file() or legacy.is_symlink():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(legacy, self.path)
+        except OSError as exc:
+            self._warn(f"storage of plugin {self.plugin!r}: could not move {legacy} to "
+                       f"{self.path} ({exc}); the store starts from {self.path}")
+        else:
+            self._warn(f"storage of plugin {self.plugin!r}: moved {legacy.name} out of its "
+                       f"data folder to {self.path}, where only the host writes it")
 
     def _set_aside(self, problem: Exception) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")

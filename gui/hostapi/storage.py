@@ -10,7 +10,7 @@ from __future__ import annotations
 from wasmtime.component import Variant
 
 from gui.hostapi.base import HostInterface, wit
-from gui.hostapi.kv_store import KvStore, QuotaExceeded
+from gui.hostapi.kv_store import LEGACY_FILE_NAME, KvStore, QuotaExceeded
 from gui.hostapi.scope import PluginScope
 from gui.hostapi.values import err, ok
 from gui.runtime.world import HOST_PACKAGE
@@ -26,10 +26,14 @@ class StorageApi(HostInterface):
         super().__init__(scope)
         # Reads its file on first use only.
         self._store = KvStore(scope.plugin, scope.store_file, scope.storage_quota,
-                              warn=lambda message: scope.log("warn", message))
+                              warn=lambda message: scope.log("warn", message),
+                              legacy=scope.data_dir / LEGACY_FILE_NAME)
 
     def _open(self, attempt: str) -> KvStore | None:
-        return self._store if self.scope.holds(PERMISSION, f"storage {attempt}") else None
+        if not self.scope.holds(PERMISSION, f"storage {attempt}"):
+            return None
+        self._store.quota = self.scope.storage_quota  # the limits of the plugin's last start
+        return self._store
 
     def _keyed(self, attempt: str, key: str) -> KvStore | Variant:
         """The store for a call on ``key``, or the error value that refuses the call."""

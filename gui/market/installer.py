@@ -447,7 +447,8 @@ class Installer:
                 Delete(str(plugin_path)), Delete(str(paths.previous_file(real))),
                 Delete(str(paths.staged_update(real)))]
             if not keep_data:
-                ops.append(Delete(str(paths.data_dir(real)), tree=True))
+                ops += [Delete(str(paths.data_dir(real)), tree=True),
+                        Delete(str(paths.app.plugin_store_file(real)))]
             commit = Commit(paths.lockfile, lock.without(real).dumps(), ops)
             await asyncio.to_thread(apply, paths.journal, commit)
         self.grants.forget(real)

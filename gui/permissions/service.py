@@ -200,7 +200,9 @@ class PermissionService:
         if plugin.state is PluginState.NEEDS_REVIEW:
             return decide(name, plugin.sha256, requested, decision, self.policy,
                           damaged=self.store.damaged).approved
-        if plugin.state not in _LIVE or decision.state is not DecisionState.APPROVED:
+        # Only a settled, running plugin: one loading or restarting admits under
+        # the gate's policy, which is already the new one.
+        if plugin.state is not PluginState.RUNNING or decision.state is not DecisionState.APPROVED:
             return False
         held = plugin.scope.granted
         granted = self.policy.effective(name, requested, decision.granted)

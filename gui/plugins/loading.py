@@ -188,6 +188,7 @@ class LoadingPart:
                 plugin.lifecycle.move(admission.hold)
                 return
             plugin.scope.granted = admission.granted
+            plugin.scope.storage_quota = self.limits.storage_bytes  # a changed config.toml
             if admission.sandbox != Sandbox():
                 await self._discard_instance(plugin)
                 instance = await self._instantiate(plugin, admission.sandbox)

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 
 from gui.hostapi.scope import LoopPoster
-from gui.paths import AppPaths
+from gui.paths import AppPaths, remove_data
 from gui.plugins.bus import EventBus
 from gui.plugins.dispatch import DispatchPart
 from gui.plugins.faults import FaultPolicy
@@ -133,7 +133,7 @@ class PluginManager(LoadingPart, UpdatesPart, FaultsPart, DispatchPart):
         plugin.log.close()
         await asyncio.to_thread(plugin.path.unlink, True)
         if not keep_data:
-            await asyncio.to_thread(self.paths.remove_plugin_data, plugin.name)
+            await asyncio.to_thread(remove_data, plugin.scope.data_dir, plugin.scope.store_file)
         self.server.console.info("plugins", f"Removed {plugin.name}")
 
     async def shutdown(self) -> None:
@@ -148,6 +148,11 @@ class PluginManager(LoadingPart, UpdatesPart, FaultsPart, DispatchPart):
         await asyncio.sleep(0)  # let lines posted by the last guest calls land
         for plugin in self.plugins.values():
             plugin.log.close()
+
+    def in_transition(self) -> bool:
+        """Whether a plugin is loading, trapped or restarting right now."""
+        return any(p.lifecycle.state in (S.LOADING, S.TRAPPED, S.RESTARTING)
+                   for p in self.plugins.values())
 
     def get(self, name: str) -> Plugin:
         plugin = self.plugins.get(name)

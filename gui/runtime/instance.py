@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,7 +180,7 @@ class PluginInstance:
             if http is not None:  # before the plugin: its init may already fetch
                 http.arm(self.store, sandbox.http, limits.call_deadline)
             if waits is not None:
-                waits.arm(self.store, lambda: self._deadline_at - time.monotonic())
+                waits.arm(self.store, _time_left(weakref.ref(self)))
             self._instance: component.Instance | None = linker.instantiate(self.store, comp)
         except BaseException:
             self._drop_store()  # a refused instance must not keep its Store either
@@ -310,3 +311,13 @@ class _LineBuffer:
                 self._sink(text)
             except Exception:  # a broken log sink must never trap the guest
                 log.exception("plugin output sink failed")
+
+
+def _time_left(instance: weakref.ref[PluginInstance]) -> Callable[[], float]:
+    """Seconds before the running call's deadline (a weak reference: the gate outlives us)."""
+
+    def left() -> float:
+        alive = instance()
+        return 0.0 if alive is None else alive._deadline_at - time.monotonic()
+
+    return left

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from gui.plugins import PluginState
 from gui.plugins.notices import PluginStateChanged, PluginStatusChanged
-from gui.settings import AppSettings
+from gui.settings import save_http_hosts
 from gui.ui.bridge import CoreEvents
 from gui.ui.http_hosts_dialog import HttpHostsDialog
 from gui.ui.plugin_details import (
@@ -230,13 +230,8 @@ class PluginsPage(QWidget):
         return dialog
 
     async def _save_hosts(self, name: str, hosts: list[str]) -> None:
-        def save() -> None:
-            # Read afresh (other pages write other sections); the server's
-            # settings watcher applies the file and reloads the plugin.
-            AppSettings.load(self._config_file).with_http_hosts(name, hosts) \
-                .save(self._config_file)
-
-        await asyncio.to_thread(save)
+        # The server's settings watcher applies the file and reloads the plugin.
+        await asyncio.to_thread(save_http_hosts, self._config_file, name, hosts)
 
     def restart(self, name: str) -> None:
         """Restart a plugin, whatever happened to it (the notification's Restart)."""

@@ -169,9 +169,12 @@ def test_uninstall_with_and_without_data(run_lab):
         assert (data / "stats.json").exists()
 
         await lab.market.install(listing, grant_all)
+        store = lab.paths.plugin_store_file("hello")  # its key-value store goes with its data
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_text("{}")
         await lab.market.uninstall("hello", keep_data=False)
         assert lab.plugin_files() == [".ppm.lock"]
-        assert not data.exists()
+        assert not data.exists() and not store.exists()
         assert not lab.market.grants.decision("hello").decided
         with pytest.raises(InstallError, match="uninstall failed for hello: no plugin"):
             await lab.market.uninstall("hello")

@@ -59,7 +59,7 @@ def test_a_policy_change_loads_a_held_plugin_and_reloads_only_the_ones_it_moves(
 def test_a_damaged_config_fails_closed_and_says_so(paths):
     wasm = build_fixture(NAME, permissions=FS)
     write_config(paths, "[plugins]\nallowed_permissions = [\"fs.read.data\"]\n"
-                        "ask_permission_confirmation = false\n")
+                        "ask_permission_confirmation = false\nmax_memory_mb = 128\n")
 
     async def scenario() -> None:
         session = Session(paths)
@@ -70,8 +70,12 @@ def test_a_damaged_config_fails_closed_and_says_so(paths):
             start = len(session.lines)
             write_config(paths, "[plugins\nthis is not toml")
             await session.wait_for(r"cannot be read|not valid TOML", "settings", start=start)
-            await session.wait_for(r"Applied the changed config\.toml", "settings", start=start)
-            # The last good copy is used: the plugin keeps running as it was.
+            # Written while it is damaged: still no change to apply.
+            write_config(paths, "[plugins\nthis is not toml either")
+            await session.wait_for(r"cannot be read|not valid TOML", "settings",
+                                   start=len(session.lines))
+            # The last good copy is used (not the defaults): the plugin keeps running as it was.
             assert plugin.state is PluginState.RUNNING and plugin.scope.granted == set(FS)
+            assert session.core.plugins.limits.memory_bytes == 128 << 20
 
     asyncio.run(scenario())

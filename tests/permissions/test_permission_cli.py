@@ -257,3 +257,8 @@ def test_hosts_sets_where_http_outbound_reaches(paths, capsys):
         "127.0.0.1:8080", "example.org")
     assert cli(paths, "hosts", "fetcher", "--clear") == 0
     assert AppSettings.load(paths.config_file).plugins.override("fetcher").http_hosts == ()
+    # A damaged config.toml is not written over (the window's Allowed hosts… saves the same way).
+    paths.config_file.write_text("[plugins\nbroken")
+    assert cli(paths, "hosts", "fetcher", "example.org") == 1
+    assert "cannot be read; fix it first" in capsys.readouterr().err
+    assert paths.config_file.read_text() == "[plugins\nbroken"

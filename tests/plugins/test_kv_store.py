@@ -109,3 +109,17 @@ def test_gauges_refuse_names_with_control_characters_and_values_that_are_not_fin
     assert "not a finite number" in api.set_gauge("load", float("nan"))
     assert "not a finite number" in api.set_gauge("load", float("-inf"))
     assert api.snapshot().gauges == ()
+
+
+def test_a_store_left_in_the_data_folder_by_the_first_version_moves_out_once(tmp_path):
+    legacy = tmp_path / "data" / "notebook" / "storage.kv.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text(json.dumps({"count": "Mg=="}))  # b"2"
+    store_file = tmp_path / "data" / ".kv" / "notebook.json"
+    said = []
+    store = KvStore("notebook", store_file, warn=said.append, legacy=legacy)
+    assert store.get("count") == b"2"
+    assert store_file.is_file() and not legacy.exists()
+    assert said and "moved storage.kv.json out of its data folder" in said[0]
+    legacy.write_text(json.dumps({"count": "OQ=="}))  # written later by the plugin itself
+    assert KvStore("notebook", store_file, legacy=legacy).get("count") == b"2"  # ignored
