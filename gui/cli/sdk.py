@@ -24,14 +24,12 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from gui.cli.common import fail
 from gui.devkit import devkit_cache_dir
 from gui.devkit.project import LANGUAGES, PluginProject
 from gui.errors import PumpkinPatchError
-from gui.host_list import entry_problem
 from gui.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -111,15 +109,13 @@ def cmd_run(args: argparse.Namespace, paths: AppPaths) -> int:
 
 def _dev_settings(project: PluginProject, hosts: list[str]) -> AppSettings:
     """The temporary profile's config: the developer's own plugin gets what it requests."""
-    from gui.settings import AppSettings, PluginOverride
+    from gui.settings import AppSettings, SettingsError
 
-    problems = [p for p in map(entry_problem, hosts) if p]
-    if problems:
-        raise PumpkinPatchError("--http-host: " + "; ".join(problems))
-    overrides = ({project.name: PluginOverride(http_hosts=tuple(dict.fromkeys(hosts)))}
-                 if hosts else {})
-    return AppSettings().with_plugins(ask_permission_confirmation=False,
-                                      overrides=MappingProxyType(overrides))
+    settings = AppSettings().with_plugins(ask_permission_confirmation=False)
+    try:
+        return settings.with_http_hosts(project.name, hosts) if hosts else settings
+    except SettingsError as exc:
+        raise PumpkinPatchError(f"--http-host: {exc}") from None
 
 
 async def _run(project: PluginProject, dev: AppPaths, settings: AppSettings) -> int:

@@ -24,8 +24,8 @@ class StorageApi(HostInterface):
 
     def __init__(self, scope: PluginScope) -> None:
         super().__init__(scope)
-        # Reads its file on first use only.
-        self._store = KvStore(scope.plugin, scope.store_file, scope.storage_quota,
+        # Reads its file on first use only; its quota is set on each call (_open).
+        self._store = KvStore(scope.plugin, scope.store_file,
                               warn=lambda message: scope.log("warn", message),
                               legacy=scope.data_dir / LEGACY_FILE_NAME)
 

@@ -136,7 +136,6 @@ class LoadingPart:
             calls=PluginCallsOf(self, plugin),
             log=lambda level, message: self._plugin_log(plugin, level, message),
             poster=self._loop_poster(),
-            storage_quota=self.limits.storage_bytes,
             store_file=self.paths.plugin_store_file(key),
         )
         plugin.bindings = lambda table: HostApi(plugin.scope, table)
@@ -188,7 +187,7 @@ class LoadingPart:
                 plugin.lifecycle.move(admission.hold)
                 return
             plugin.scope.granted = admission.granted
-            plugin.scope.storage_quota = self.limits.storage_bytes  # a changed config.toml
+            plugin.scope.storage_quota = self.limits.storage_bytes  # the limits in force now
             if admission.sandbox != Sandbox():
                 await self._discard_instance(plugin)
                 instance = await self._instantiate(plugin, admission.sandbox)
