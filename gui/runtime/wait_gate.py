@@ -19,6 +19,7 @@ fired: the plugin is restarted by the fault policy and the thread is free.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -96,16 +97,26 @@ class WaitGate:
         try:
             ready = list(func(store, pollables, left_ns))
             func.post_return(store)
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            if self._time_left() > 0:
+                raise
+            # The epoch deadline, passing just as the timer fired, met the gate's
+            # own wasm on its way out: the same deadline, reached in the wait.
+            raise self._past_deadline() from exc
         finally:
             for pollable in pollables:  # a borrow a host function receives ends here
-                pollable.drop(store)
+                with contextlib.suppress(wasmtime.WasmtimeError):
+                    pollable.drop(store)
         count = len(pollables)
         ready = [index for index in ready if index < count]
         if not ready:
-            raise WaitPastDeadline(
-                f"plugin {self.plugin!r} was still waiting (wasi:io/poll: an HTTP answer, a "
-                "timer or a stream) when its call deadline came")
+            raise self._past_deadline()
         return ready
+
+    def _past_deadline(self) -> WaitPastDeadline:
+        return WaitPastDeadline(
+            f"plugin {self.plugin!r} was still waiting (wasi:io/poll: an HTTP answer, a "
+            "timer or a stream) when its call deadline came")
 
     def _poll(self, store: Any, pollables: list[Any]) -> list[int]:
         return self._wait(store, pollables)
