@@ -19,7 +19,10 @@ from tests.permissions.perm_support import write_config
 
 pytestmark = pytest.mark.sdk
 
-ALLOW_BOTH = '[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\n'
+# A storage write is an atomic, fsync'd file write inside the plugin's call: on a
+# loaded test machine it can outlast the default 200 ms call deadline.
+ALLOW_BOTH = ('[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\n'
+              "call_deadline_ms = 2000\n")
 
 
 @pytest.fixture(scope="module")

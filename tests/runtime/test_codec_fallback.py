@@ -81,7 +81,7 @@ def test_our_worlds_error_values_pass_with_the_codec_hidden(tmp_path):
     shutil.copyfile(sdk_plugin("notebook"), plugins / "notebook.wasm")
     (profile / "config").mkdir()
     (profile / "config" / "config.toml").write_text(
-        '[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\n'
+        '[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\ncall_deadline_ms = 2000\n'
         "storage_quota_kib = 1\n")
     commands = "\n".join(["playtest join Zoe", "playtest run Zoe note buy pumpkins",
                           "playtest run Zoe note " + "x" * 1100, "playtest run Zoe alert hi",

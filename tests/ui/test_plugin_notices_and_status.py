@@ -22,7 +22,8 @@ pytestmark = pytest.mark.sdk
 
 
 def test_notices_become_cards_and_gauges_show_on_the_plugins_page(make_app, qtbot, paths):
-    write_config(paths, '[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\n')
+    write_config(paths, '[plugins]\nallowed_permissions = ["storage.kv", "admin.notify"]\n'
+                        "call_deadline_ms = 2000\n")  # fsync'd storage writes on a busy machine
     app = make_app(sdk_plugin("notebook"))
     window = app.window
     page = window.show_page(PLAYTEST)
